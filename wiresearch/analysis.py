@@ -1,0 +1,85 @@
+"""Text analysis shared by every engine and by our own layers: how text becomes terms.
+
+Words are runs of Unicode word characters, lower-cased, stripped of accents and stemmed
+with the Snowball English stemmer (the C one from PyStemmer). Every engine indexes with
+exactly this chain (the tantivy engine builds the same chain from its own filters), and
+queries, snippets and spelling suggestions use these functions, so a term means the same
+thing everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+WORD = re.compile(r"\w+")
+# Longer tokens are noise (base64, tables glued together) and are dropped, as tantivy's
+# remove_long filter does: the limit counts UTF-8 bytes.
+MAX_TOKEN_BYTES = 40
+
+# Dropped from free-text queries (not from the index, so phrases stay exact): the
+# Lucene English list, which keeps "us" and "may" searchable.
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into",
+    "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then",
+    "there", "these", "they", "this", "to", "was", "will", "with",
+})
+
+# Letters that Unicode does not decompose but ASCII folding turns into plain letters.
+_SPECIAL_FOLDS = str.maketrans({
+    "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ð": "d",
+    "ı": "i", "ŀ": "l", "ħ": "h",
+})
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Accents and ligatures off a lower-case word: `café` -> `cafe`, `straße` -> `strasse`."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word.translate(_SPECIAL_FOLDS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_stemmer = None
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The index term of a folded word."""
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return _stemmer.stemWord(word)
+
+
+def keep(word: str) -> bool:
+    return len(word) * 4 < MAX_TOKEN_BYTES or len(word.encode("utf-8")) < MAX_TOKEN_BYTES
+
+
+def term(word: str) -> str:
+    """The index term of one word as a user typed it."""
+    return stem(fold(word.lower()))
+
+
+def tokens(text: str) -> Iterator[tuple[int, int, int, str]]:
+    """(position, start, end, folded word) for each word of `text`. Positions count every
+    word, including dropped long ones, as the index does."""
+    for position, match in enumerate(WORD.finditer(text)):
+        lowered = match.group().lower()
+        if keep(lowered):
+            yield position, match.start(), match.end(), fold(lowered)
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of `text`, in order."""
+    return [stem(word) for _pos, _start, _end, word in tokens(text)]
+
+
+def words(text: str) -> list[str]:
+    """The folded, unstemmed words of `text` (the vocabulary used for suggestions)."""
+    return [word for _pos, _start, _end, word in tokens(text)]

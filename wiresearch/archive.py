@@ -1,0 +1,362 @@
+"""Archive: the library. Every CLI command is one method here with the same arguments.
+
+    from wiresearch import Archive
+    with Archive("index") as archive:
+        archive.index(["data/"])
+        results = archive.search("cocoa", countries=["US"], facets=["country", "year"])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from . import analysis, nodes
+from .catalog import Catalog
+from .dates import add_months, as_datetime
+from .engine import EngineSearcher, Stored, engine_class
+from .errors import ArticleNotFoundError, UsageError
+from .facets import facet_named
+from .indexdir import IndexDir
+from .ingest import IndexReport, Ingester, SourceSpec
+from .model import Article, Hit, Results, Timeline, TimelineBucket
+from .query import Plan, SearchRequest, build_plan, half_life_seconds
+from .snippets import Highlighter, snippet
+from .suggest import corrected_query
+
+# Suggest a correction when a query finds fewer articles than this.
+SUGGEST_BELOW = 5
+# Recency re-ranks this many of the best matches (or more, for deep pages).
+RECENT_POOL = 1000
+SIMILAR_TERMS = 25
+TIMELINE_UNITS = ("day", "week", "month", "year")
+EXPORT_FIELDS = ("id", "headline", "date", "source", "countries", "regions", "topics",
+                 "dateline", "byline", "body", "score", "path")
+
+
+def default_index_path() -> str:
+    return os.environ.get("WIRESEARCH_INDEX") or "index"
+
+
+class Archive:
+    """An index folder, opened lazily: nothing is read until the first search, and the
+    index is created by the first `index()`."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.index_dir = IndexDir(path if path is not None else default_index_path())
+        self._engine = None
+        self._searcher: EngineSearcher | None = None
+        self._catalog: Catalog | None = None
+        self._generation: Path | None = None
+        self._values: dict[str, dict[str, str]] = {}
+
+    @property
+    def path(self) -> Path:
+        return self.index_dir.path
+
+    # Life cycle
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for resource in (self._searcher, self._catalog, self._engine):
+            if resource is not None:
+                resource.close()
+        self._searcher = self._catalog = self._engine = None
+        self._values = {}
+
+    def refresh(self) -> None:
+        """See what other processes have committed since this Archive first read."""
+        self.close()
+
+    def _reader(self) -> EngineSearcher:
+        if self._searcher is None:
+            generation = self.index_dir.current()
+            self._engine = engine_class(self.index_dir.engine_name).open(generation)
+            self._searcher = self._engine.searcher()
+            self._generation = generation
+        return self._searcher
+
+    def _catalog_reader(self) -> Catalog:
+        if self._catalog is None:
+            self._reader()
+            self._catalog = Catalog(self._generation, readonly=True)
+        return self._catalog
+
+    def _resolve(self, field_name: str, value: str) -> str:
+        """A source or topic as the index spells it (`reuters` -> `Reuters`)."""
+        if field_name not in self._values:
+            self._values[field_name] = {v.casefold(): v for v in self._reader().values(
+                field_name)}
+        return self._values[field_name].get(value.strip().casefold(),
+                                            value.strip().lower() if field_name == "topic"
+                                            else value.strip())
+
+    # Writing
+    def index(self, paths: Iterable[str | os.PathLike], *, format: str | None = None,
+              source: str | None = None, engine: str | None = None, full: bool = False,
+              dry_run: bool = False, jobs: int | None = None, wait: float = 0,
+              progress: Callable[[dict], None] | None = None) -> IndexReport:
+        """Add new and changed files under `paths`, delete articles of files that are gone
+        from them; returns what changed. Creates the index (with `engine`) if needed."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            raise UsageError("give at least one file or folder to index")
+        specs = [SourceSpec(p, format=format, source=source) for p in paths]
+        scope = [str(Path(p).resolve()) for p in paths]
+        self.close()
+        with self.index_dir.lock(wait):
+            report = Ingester(self.index_dir, jobs=jobs, progress=progress).run(
+                specs, full=full, dry_run=dry_run, delete_scope=scope, engine=engine)
+        return report
+
+    # Reading
+    def search(self, query: str = "", *, countries: Iterable[str] = (),
+               regions: Iterable[str] = (), sources: Iterable[str] = (),
+               topics: Iterable[str] = (), date_from: str | None = None,
+               date_to: str | None = None, facets: Iterable[str] = (),
+               sort: str = "relevance", limit: int = 10, page: int = 1,
+               facet_size: int = 10, collapse: bool = False,
+               recent: str | None = None) -> Results:
+        request = SearchRequest(
+            query=query or "", countries=tuple(countries), regions=tuple(regions),
+            sources=tuple(sources), topics=tuple(topics), date_from=date_from,
+            date_to=date_to, facets=tuple(facets), sort=sort, limit=limit, page=page,
+            facet_size=facet_size, collapse=collapse, recent=recent)
+        return self.run(request)
+
+    def run(self, request: SearchRequest) -> Results:
+        request.validate()
+        searcher = self._reader()
+        plan = build_plan(request, self._resolve)
+        query = plan.node()
+        highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
+        total, page_hits = self._page(searcher, query, request)
+        hits = []
+        for stored, copies in page_hits:
+            hit = self._hit(stored, highlighter)
+            hit.duplicates = copies
+            hits.append(hit)
+        facet_lists = {}
+        for name in dict.fromkeys(request.facets):
+            facet = facet_named(name)
+            counts = searcher.facet_counts(plan.node(without=facet.filter_name), facet.field)
+            facet_lists[name] = facet.buckets(counts, request.facet_size)
+        suggestion = None
+        if total < SUGGEST_BELOW and plan.parsed.words:
+            suggestion = self._suggest(request, plan, total)
+        return Results(query=request.query, total=total, page=request.page,
+                       limit=request.limit, hits=hits, facets=facet_lists,
+                       suggestion=suggestion, sort=request.sort, collapsed=request.collapse)
+
+    def _page(self, searcher: EngineSearcher, query: nodes.Node, request: SearchRequest
+              ) -> tuple[int, list[tuple[Stored, list[str]]]]:
+        """The hits of the requested page, each with the ids of its folded copies."""
+        if not request.collapse and request.recent is None:
+            total, stored = searcher.search(query, request.sort, request.offset, request.limit)
+            return total, [(hit, []) for hit in stored]
+        wanted = request.offset + request.limit
+        pool = max(wanted * 3, RECENT_POOL if request.recent else 50)
+        while True:
+            total, stored = searcher.search(query, request.sort, 0, pool)
+            if request.recent:
+                stored = self._by_recency(searcher, stored, half_life_seconds(request.recent))
+            if not request.collapse:
+                return total, [(hit, []) for hit in stored[request.offset:wanted]]
+            groups: dict[str, Stored] = {}
+            for hit in stored:
+                groups.setdefault(hit.cluster, hit)
+            if len(groups) >= wanted or len(stored) >= total:
+                break
+            pool *= 4
+        page = list(groups.values())[request.offset:wanted]
+        result = []
+        for hit in page:
+            members = searcher.ids(nodes.conjoin(query, nodes.Term("cluster", hit.cluster)))
+            result.append((hit, sorted(m for m in members if m != hit.article.id)))
+        return total, result
+
+    def _by_recency(self, searcher: EngineSearcher, stored: list[Stored],
+                    half_life: float) -> list[Stored]:
+        """Re-rank by score x 0.5^(age / half-life), age measured from the newest story
+        in the index; undated stories count as old as the oldest candidate."""
+        _total, newest = searcher.search(nodes.MatchAll(), "newest", 0, 1)
+        if not newest or newest[0].article.date is None:
+            return stored
+        reference = as_datetime(newest[0].article.date).timestamp()
+        ages = [reference - as_datetime(h.article.date).timestamp()
+                for h in stored if h.article.date is not None]
+        oldest = max(ages, default=0.0)
+        rescored = []
+        for hit in stored:
+            age = (reference - as_datetime(hit.article.date).timestamp()
+                   if hit.article.date is not None else oldest)
+            factor = math.pow(0.5, max(age, 0.0) / half_life)
+            rescored.append(Stored(hit.article, (hit.score or 0.0) * factor, hit.cluster))
+        return sorted(rescored, key=lambda h: -h.score)
+
+    def _hit(self, stored: Stored, highlighter: Highlighter) -> Hit:
+        article = stored.article
+        return Hit(id=article.id, score=stored.score, headline=article.headline,
+                   date=article.date, source=article.source, countries=article.countries,
+                   regions=article.regions, topics=article.topics, dateline=article.dateline,
+                   snippet=snippet(article.body or article.headline, highlighter))
+
+    def _suggest(self, request: SearchRequest, plan: Plan, total: int) -> str | None:
+        searcher = self._reader()
+        vocabulary = self._catalog_reader().vocabulary()
+
+        def frequency(term: str) -> int:
+            return sum(searcher.doc_frequency(name, term) for name in nodes.TEXT_FIELDS)
+
+        suggestion = corrected_query(request.query, plan.parsed, vocabulary, frequency)
+        if suggestion is None or suggestion == request.query:
+            return None
+        corrected = build_plan(SearchRequest(**{**request.__dict__, "query": suggestion}),
+                               self._resolve)
+        return suggestion if searcher.count(corrected.node()) > total else None
+
+    def get(self, article_id: str) -> Article:
+        stored = self._reader().get(article_id)
+        if stored is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return stored.article
+
+    def similar(self, article_id: str, *, limit: int = 10, facets: Iterable[str] = (),
+                facet_size: int = 10) -> Results:
+        """Articles most like `article_id` by content, its own copies left out."""
+        searcher = self._reader()
+        stored = searcher.get(article_id)
+        if stored is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        article = stored.article
+        counts = Counter(term for word in analysis.words(article.headline + " " + article.body)
+                         if word not in analysis.STOP_WORDS and len(word) > 2
+                         and not word.isdigit() for term in [analysis.stem(word)])
+        frequencies = searcher.term_statistics("body", counts)
+        documents = max(searcher.doc_count(), 1)
+        weights = {term: count * math.log(1 + documents / (1 + frequencies[term]))
+                   for term, count in counts.items() if frequencies[term] > 1}
+        top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:SIMILAR_TERMS]
+        if not top:
+            return Results(query=f"similar:{article_id}", total=0, page=1, limit=limit, hits=[])
+        heaviest = top[0][1]
+        shoulds = tuple(nodes.Or((nodes.Term("headline", term, 2 * weight / heaviest),
+                                  nodes.Term("body", term, weight / heaviest)))
+                        for term, weight in top)
+        query = nodes.And((nodes.Or(shoulds), nodes.Not(nodes.Term("cluster", stored.cluster)),
+                           nodes.Not(nodes.Term("id", article_id))))
+        total, hits = searcher.search(query, "relevance", 0, limit)
+        highlighter = Highlighter({term for term, _w in top})
+        facet_lists = {name: facet_named(name).buckets(
+            searcher.facet_counts(query, facet_named(name).field), facet_size)
+            for name in dict.fromkeys(facets)}
+        return Results(query=f"similar:{article_id}", total=total, page=1, limit=limit,
+                       hits=[self._hit(hit, highlighter) for hit in hits], facets=facet_lists)
+
+    def timeline(self, query: str = "", *, by: str = "month", countries: Iterable[str] = (),
+                 regions: Iterable[str] = (), sources: Iterable[str] = (),
+                 topics: Iterable[str] = (), date_from: str | None = None,
+                 date_to: str | None = None) -> Timeline:
+        """How many matching articles per day, week, month or year, gaps included."""
+        if by not in TIMELINE_UNITS:
+            raise UsageError(f"unknown --by {by!r}: use {', '.join(TIMELINE_UNITS)}")
+        request = SearchRequest(query=query or "", countries=tuple(countries),
+                                regions=tuple(regions), sources=tuple(sources),
+                                topics=tuple(topics), date_from=date_from, date_to=date_to)
+        request.validate()
+        searcher = self._reader()
+        node = build_plan(request, self._resolve).node()
+        total = searcher.count(node)
+        field_name = {"day": "day", "week": "day", "month": "month", "year": "year"}[by]
+        counts = searcher.facet_counts(node, field_name)
+        buckets = _calendar(counts, by)
+        dated = sum(bucket.count for bucket in buckets)
+        return Timeline(query=request.query, by=by, total=total, buckets=buckets,
+                        undated=total - dated)
+
+    def export(self, query: str = "", *, fields: Iterable[str] | None = None,
+               countries: Iterable[str] = (), regions: Iterable[str] = (),
+               sources: Iterable[str] = (), topics: Iterable[str] = (),
+               date_from: str | None = None, date_to: str | None = None,
+               sort: str = "relevance") -> Iterator[dict]:
+        """Every matching article (not a page) as a dict of the chosen fields, streamed."""
+        chosen = tuple(fields) if fields else EXPORT_FIELDS
+        unknown = [name for name in chosen if name not in EXPORT_FIELDS]
+        if unknown:
+            raise UsageError(f"unknown field {unknown[0]!r}: choose from "
+                             f"{', '.join(EXPORT_FIELDS)}")
+        request = SearchRequest(query=query or "", countries=tuple(countries),
+                                regions=tuple(regions), sources=tuple(sources),
+                                topics=tuple(topics), date_from=date_from, date_to=date_to,
+                                sort=sort)
+        request.validate()
+        searcher = self._reader()
+        node = build_plan(request, self._resolve).node()
+        for stored in searcher.iter_hits(node, sort):
+            record = stored.article.to_dict()
+            record["score"] = None if stored.score is None else round(stored.score, 4)
+            yield {name: record[name] for name in chosen}
+
+    def stats(self) -> dict:
+        searcher = self._reader()
+        catalog = self._catalog_reader()
+        files = catalog.files()
+        _n, oldest = searcher.search(nodes.MatchAll(), "oldest", 0, 1)
+        _n, newest = searcher.search(nodes.MatchAll(), "newest", 0, 1)
+        from .model import format_date
+
+        size = sum(p.stat().st_size for p in self._generation.rglob("*") if p.is_file())
+        return {
+            "index": str(self.path),
+            "engine": self.index_dir.engine_name,
+            "generation": self._generation.name,
+            "previous_generation": self.index_dir.previous_name(),
+            "documents": searcher.doc_count(),
+            "files": len(files),
+            "files_with_errors": sum(1 for f in files.values() if f.error),
+            "duplicate_groups": len(catalog.cluster_sizes()),
+            "oldest": format_date(oldest[0].article.date) if oldest else None,
+            "newest": format_date(newest[0].article.date) if newest else None,
+            "sources": searcher.facet_counts(nodes.MatchAll(), "source"),
+            "size_bytes": size,
+            "created": self.index_dir.meta().get("created"),
+        }
+
+
+def _calendar(counts: dict[str, int], by: str) -> list[TimelineBucket]:
+    """Buckets from first to last non-empty one, empty ones included."""
+    if by == "week":
+        weekly: Counter[dt.date] = Counter()
+        for day, count in counts.items():
+            date = dt.date.fromisoformat(day)
+            weekly[date - dt.timedelta(days=date.weekday())] += count
+        starts = weekly
+    else:
+        parse = {"day": lambda v: dt.date.fromisoformat(v),
+                 "month": lambda v: dt.date.fromisoformat(v + "-01"),
+                 "year": lambda v: dt.date(int(v), 1, 1)}[by]
+        starts = Counter({parse(value): count for value, count in counts.items()})
+    present = sorted(day for day, count in starts.items() if count)
+    if not present:
+        return []
+    step = {"day": lambda d: d + dt.timedelta(days=1),
+            "week": lambda d: d + dt.timedelta(days=7),
+            "month": lambda d: add_months(d, 1),
+            "year": lambda d: dt.date(d.year + 1, 1, 1)}[by]
+    label = {"day": lambda d: d.isoformat(),
+             "week": lambda d: f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}",
+             "month": lambda d: d.strftime("%Y-%m"),
+             "year": lambda d: str(d.year)}[by]
+    buckets, current = [], present[0]
+    while current <= present[-1]:
+        buckets.append(TimelineBucket(current, label(current), starts.get(current, 0)))
+        current = step(current)
+    return buckets

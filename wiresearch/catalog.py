@@ -1,0 +1,187 @@
+"""The catalog: what an index generation holds, kept beside the engine in SQLite.
+
+Per source file: size, modification time, content hash and status (the manifest the
+incremental run compares with the disk). Per article: its file, checksum, duplicate
+signature and cluster. Plus the vocabulary that spelling suggestions draw from.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import duplicates
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT,
+    status TEXT NOT NULL DEFAULT 'ok', error TEXT, articles INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, checksum TEXT, signature INTEGER,
+    cluster TEXT, b0 INTEGER, b1 INTEGER, b2 INTEGER, b3 INTEGER);
+CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
+CREATE INDEX IF NOT EXISTS docs_b0 ON docs(b0);
+CREATE INDEX IF NOT EXISTS docs_b1 ON docs(b1);
+CREATE INDEX IF NOT EXISTS docs_b2 ON docs(b2);
+CREATE INDEX IF NOT EXISTS docs_b3 ON docs(b3);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs(cluster);
+CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    status: str  # "ok", or "stale": unreadable now, last good articles kept
+    error: str | None
+    articles: int
+
+
+def _signed(value: int) -> int:
+    """SQLite integers are signed 64-bit; signatures are unsigned."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+class Catalog:
+    FILE_NAME = "catalog.sqlite"
+
+    def __init__(self, folder: Path, readonly: bool = False):
+        self.path = folder / self.FILE_NAME
+        if readonly:
+            uri = f"file:{self.path}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                       check_same_thread=False)
+        else:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # The crash-safety order (journal, engine commit, catalog commit) needs each
+            # catalog commit on disk before the next step.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        self._in_transaction = False
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Transactions: the ingest groups a batch of files into one.
+    def begin(self) -> None:
+        if not self._in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self._db.execute("COMMIT")
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        if self._in_transaction:
+            self._db.execute("ROLLBACK")
+            self._in_transaction = False
+
+    # Meta
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # Files
+    def files(self) -> dict[str, FileEntry]:
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns, hash, status, error, articles FROM files")
+        return {row[0]: FileEntry(*row) for row in rows}
+
+    def file(self, path: str) -> FileEntry | None:
+        row = self._db.execute(
+            "SELECT path, size, mtime_ns, hash, status, error, articles FROM files "
+            "WHERE path=?", (path,)).fetchone()
+        return FileEntry(*row) if row else None
+
+    def put_file(self, entry: FileEntry) -> None:
+        self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (entry.path, entry.size, entry.mtime_ns, entry.hash, entry.status,
+                          entry.error, entry.articles))
+
+    def forget_file(self, path: str) -> None:
+        self._db.execute("DELETE FROM files WHERE path=?", (path,))
+
+    # Articles
+    def checksums(self, path: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT id, checksum FROM docs WHERE path=?", (path,))
+        return dict(rows.fetchall())
+
+    def owner(self, article_id: str) -> str | None:
+        """The file an article was read from."""
+        row = self._db.execute("SELECT path FROM docs WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def doc_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def doc_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM docs")}
+
+    def cluster_for(self, article_id: str, signature: int) -> str:
+        """The duplicate cluster of an article about to be stored: the cluster of the
+        closest earlier copy, else its own id. Earlier assignments never change, so
+        clusters are stable across runs."""
+        row = self._db.execute("SELECT signature, cluster FROM docs WHERE id=?",
+                               (article_id,)).fetchone()
+        if row and _unsigned(row[0]) == signature and row[1]:
+            return row[1]
+        best: tuple[int, str] | None = None
+        b0, b1, b2, b3 = duplicates.bands(signature)
+        rows = self._db.execute(
+            "SELECT id, signature, cluster FROM docs WHERE (b0=? OR b1=? OR b2=? OR b3=?) "
+            "AND id != ?", (b0, b1, b2, b3, article_id))
+        for _other, other_signature, cluster in rows:
+            gap = duplicates.distance(signature, _unsigned(other_signature))
+            if gap <= duplicates.MAX_DISTANCE and (best is None or (gap, cluster) < best):
+                best = (gap, cluster)
+        return best[1] if best else article_id
+
+    def put_doc(self, article_id: str, path: str, checksum: str, signature: int,
+                cluster: str) -> None:
+        b0, b1, b2, b3 = duplicates.bands(signature)
+        self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (article_id, path, checksum, _signed(signature), cluster,
+                          b0, b1, b2, b3))
+
+    def delete_docs(self, ids: Iterable[str]) -> None:
+        self._db.executemany("DELETE FROM docs WHERE id=?", ((i,) for i in ids))
+
+    def delete_docs_of(self, path: str) -> list[str]:
+        ids = list(self.checksums(path))
+        self._db.execute("DELETE FROM docs WHERE path=?", (path,))
+        return ids
+
+    def cluster_members(self, cluster: str) -> list[str]:
+        rows = self._db.execute("SELECT id FROM docs WHERE cluster=? ORDER BY rowid",
+                                (cluster,))
+        return [row[0] for row in rows]
+
+    def cluster_sizes(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT cluster, count(*) FROM docs GROUP BY cluster HAVING count(*) > 1")
+        return dict(rows.fetchall())
+
+    # Vocabulary
+    def add_vocabulary(self, counts: dict[str, int]) -> None:
+        self._db.executemany(
+            "INSERT INTO vocabulary VALUES (?, ?) "
+            "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df", counts.items())
+
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT word, df FROM vocabulary").fetchall())

@@ -1,0 +1,49 @@
+"""Near-duplicate detection: a 64-bit SimHash of a story's word 3-shingles.
+
+Refiled, updated or lightly edited copies of a story change a few shingles, which flips
+few bits; different stories differ in about half of the 64 bits. Two stories whose
+signatures differ in at most MAX_DISTANCE bits are copies. Candidates are found by
+banding: split the signature into BANDS parts of 16 bits; by the pigeonhole principle two
+signatures within MAX_DISTANCE bits share at least one part exactly.
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+
+MAX_DISTANCE = 3
+BANDS = 4
+BAND_BITS = 16
+SHINGLE = 3
+
+
+def simhash(words: list[str]) -> int:
+    """The signature of a story from its folded words (see analysis.words)."""
+    if len(words) >= SHINGLE:
+        features = {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    else:
+        features = set(words)
+    if not features:
+        return 0
+    hashes = [blake2b(feature.encode("utf-8"), digest_size=8).digest() for feature in features]
+    # Count, for each of the 64 bit positions, how many features set it: transposing the
+    # bit strings with zip keeps the loop in C.
+    bit_strings = [format(int.from_bytes(h, "big"), "064b") for h in hashes]
+    half = len(bit_strings) / 2
+    signature = 0
+    for column in zip(*bit_strings, strict=True):
+        signature = (signature << 1) | (column.count("1") > half)
+    return signature
+
+
+def distance(a: int, b: int) -> int:
+    return bin(a ^ b).count("1")
+
+
+def bands(signature: int) -> tuple[int, ...]:
+    mask = (1 << BAND_BITS) - 1
+    return tuple((signature >> (BAND_BITS * i)) & mask for i in range(BANDS))
+
+
+def is_copy(a: int, b: int) -> bool:
+    return distance(a, b) <= MAX_DISTANCE

@@ -1,0 +1,317 @@
+"""The default engine: Whoosh, pure Python, embedded, nothing to start.
+
+Text is indexed with wiresearch's own analysis (analysis.py) through a field type that
+turns text into postings in one pass, facet counts come from per-document value arrays
+built once per searcher, and date order uses two sortable keys so undated articles sort
+last both ways.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+
+from whoosh import fields as wf
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.analysis import Token, Tokenizer
+
+from .. import analysis, nodes
+from ..dates import epoch_seconds
+from ..errors import IndexNotFoundError
+from ..model import Article, format_date, parse_stored_date
+from .base import Engine, EngineSearcher, EngineWriter, Stored
+
+INDEX_NAME = "MAIN"
+# Sort key of undated articles: after every real date in both directions.
+UNDATED_KEY = 2**62
+MULTI_VALUED = ("country", "region", "topic", "source")
+
+
+class WireTokenizer(Tokenizer):
+    """wiresearch's analysis as a Whoosh analyzer, for the Whoosh APIs that want one."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, start, end, word in analysis.tokens(value):
+            token.text = analysis.stem(word)
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class WireText(wf.TEXT):
+    """A TEXT field whose postings come straight from analysis.tokens: one pass, no
+    token objects, the same terms and positions the analyzer would give."""
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=WireTokenizer(), **kwargs)
+
+    def index(self, value, **kwargs):
+        positions: dict[str, list[int]] = defaultdict(list)
+        stem = analysis.stem
+        for position, _start, _end, word in analysis.tokens(value):
+            positions[stem(word)].append(position)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for text, plist in positions.items():
+            yield text.encode("utf-8"), len(plist), len(plist) * boost, encode(plist)
+
+
+def _schema() -> wf.Schema:
+    keyword = dict(stored=True, commas=True, lowercase=False, scorable=False)
+    return wf.Schema(
+        id=wf.ID(stored=True, unique=True),
+        path=wf.ID(stored=True),
+        headline=WireText(stored=True),
+        body=WireText(stored=True),
+        dateline=WireText(stored=True),
+        source=wf.KEYWORD(**keyword),
+        country=wf.KEYWORD(**keyword),
+        region=wf.KEYWORD(**keyword),
+        topic=wf.KEYWORD(**keyword),
+        year=wf.ID,
+        month=wf.ID,
+        day=wf.ID,
+        date=wf.NUMERIC(numtype=int, bits=64, signed=True),
+        key_oldest=wf.NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        key_newest=wf.NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        cluster=wf.ID(stored=True),
+        date_text=wf.STORED,
+        byline=wf.STORED,
+        checksum=wf.STORED,
+        position=wf.STORED,
+    )
+
+
+def _keyword(values: Iterable[str]) -> str:
+    # Commas separate values in a Whoosh KEYWORD field, so none may hold one.
+    return ",".join(value.replace(",", " ") for value in values)
+
+
+def to_document(article: Article, cluster: str) -> dict:
+    doc = {
+        "id": article.id, "path": article.path, "headline": article.headline,
+        "body": article.body, "dateline": article.dateline,
+        "source": _keyword([article.source]) if article.source else "",
+        "country": _keyword(article.countries), "region": _keyword(article.regions),
+        "topic": _keyword(article.topics), "cluster": cluster,
+        "byline": article.byline, "checksum": article.checksum,
+        "position": article.position, "key_oldest": UNDATED_KEY, "key_newest": UNDATED_KEY,
+    }
+    if article.date is not None:
+        seconds = epoch_seconds(article.date)
+        day = article.date.isoformat()[:10]
+        doc.update(date=seconds, key_oldest=seconds, key_newest=-seconds,
+                   date_text=format_date(article.date), year=day[:4], month=day[:7], day=day)
+    return {key: value for key, value in doc.items() if value != ""}
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part for part in (value or "").split(",") if part)
+
+
+def from_stored(fields: dict) -> tuple[Article, str]:
+    when = parse_stored_date(fields.get("date_text"))
+    sources = _split(fields.get("source"))
+    article = Article(
+        id=fields["id"], source=sources[0] if sources else "",
+        headline=fields.get("headline", ""), body=fields.get("body", ""),
+        dateline=fields.get("dateline", ""), date=when,
+        countries=_split(fields.get("country")), regions=_split(fields.get("region")),
+        topics=_split(fields.get("topic")), byline=fields.get("byline", ""),
+        checksum=fields.get("checksum", ""), path=fields.get("path", ""),
+        position=fields.get("position", ""),
+    )
+    return article, fields.get("cluster", article.id)
+
+
+def compile_node(node: nodes.Node) -> wq.Query:
+    """A Whoosh query for a node tree."""
+    if isinstance(node, nodes.MatchAll):
+        return wq.Every()
+    if isinstance(node, nodes.MatchNone):
+        return wq.NullQuery
+    if isinstance(node, nodes.Term):
+        return wq.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, nodes.Phrase):
+        if len(node.terms) == 1:
+            return wq.Term(node.field, node.terms[0], boost=node.boost)
+        # Whoosh's slop counts the step from one word to the next (1 = adjacent).
+        return wq.Phrase(node.field, list(node.terms), slop=node.slop + 1, boost=node.boost)
+    if isinstance(node, nodes.Prefix):
+        return wq.Prefix(node.field, node.text, boost=node.boost)
+    if isinstance(node, nodes.Fuzzy):
+        return wq.FuzzyTerm(node.field, node.text, boost=node.boost, maxdist=node.distance,
+                            prefixlength=0)
+    if isinstance(node, nodes.DateRange):
+        return wq.NumericRange("date", node.start, node.end, startexcl=False,
+                               endexcl=node.end is not None)
+    if isinstance(node, nodes.Or):
+        return wq.Or([compile_node(child) for child in node.children])
+    if isinstance(node, nodes.And):
+        positive = [compile_node(c) for c in node.children if not isinstance(c, nodes.Not)]
+        negative = [compile_node(c.child) for c in node.children if isinstance(c, nodes.Not)]
+        base = wq.And(positive) if len(positive) > 1 else (positive[0] if positive
+                                                           else wq.Every())
+        if not negative:
+            return base
+        return wq.AndNot(base, wq.Or(negative) if len(negative) > 1 else negative[0])
+    if isinstance(node, nodes.Not):
+        return wq.AndNot(wq.Every(), compile_node(node.child))
+    raise TypeError(f"cannot compile {node!r}")
+
+
+class WhooshWriter(EngineWriter):
+    def __init__(self, index: windex.Index, fresh: bool):
+        # One process, a large pool: on two cores the reader processes need the other core.
+        self._writer = index.writer(limitmb=256)
+        self._fresh = fresh
+
+    def add(self, article: Article, cluster: str, replace: bool = True) -> None:
+        document = to_document(article, cluster)
+        if self._fresh or not replace:
+            self._writer.add_document(**document)
+        else:
+            self._writer.update_document(**document)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for article_id in ids:
+            self._writer.delete_by_term("id", article_id)
+
+    def delete_path(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+class WhooshSearcher(EngineSearcher):
+    def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
+        self._searcher = index.searcher(weighting=weighting)
+        self._reader = self._searcher.reader()
+        self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    def _stored(self, fields: dict, score: float | None) -> Stored:
+        article, cluster = from_stored(fields)
+        return Stored(article, score, cluster)
+
+    def search(self, query, sort="relevance", offset=0, limit=10):
+        compiled = compile_node(query)
+        wanted = max(offset + limit, 1)
+        if sort == "relevance":
+            results = self._searcher.search(compiled, limit=wanted)
+        else:
+            key = "key_oldest" if sort == "oldest" else "key_newest"
+            results = self._searcher.search(compiled, limit=wanted, sortedby=key)
+        total = len(results)
+        scored = sort == "relevance"
+        hits = [self._stored(hit.fields(), hit.score if scored else None)
+                for hit in results[offset:offset + limit]]
+        return total, hits
+
+    def iter_hits(self, query, sort="relevance"):
+        compiled = compile_node(query)
+        if sort == "relevance":
+            results = self._searcher.search(compiled, limit=None)
+        else:
+            key = "key_oldest" if sort == "oldest" else "key_newest"
+            results = self._searcher.search(compiled, limit=None, sortedby=key)
+        scored = sort == "relevance"
+        for hit in results:
+            yield self._stored(hit.fields(), hit.score if scored else None)
+
+    def _docnums(self, query: nodes.Node) -> Iterator[int]:
+        return self._searcher.docs_for_query(compile_node(query))
+
+    def count(self, query):
+        if isinstance(query, nodes.MatchAll):
+            return self.doc_count()
+        return sum(1 for _ in self._docnums(query))
+
+    def _arrays(self, field: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        """Per-document value numbers of a keyword field, read once from its postings."""
+        if field not in self._facet_arrays:
+            reader = self._reader
+            values: list[str] = []
+            per_doc: list[tuple[int, ...]] = [()] * reader.doc_count_all()
+            for number, term in enumerate(reader.lexicon(field)):
+                values.append(term.decode("utf-8"))
+                single = (number,)
+                for docnum in reader.postings(field, term).all_ids():
+                    existing = per_doc[docnum]
+                    per_doc[docnum] = existing + single if existing else single
+            self._facet_arrays[field] = (values, per_doc)
+        return self._facet_arrays[field]
+
+    def facet_counts(self, query, field):
+        values, per_doc = self._arrays(field)
+        counts = Counter(chain.from_iterable(map(per_doc.__getitem__, self._docnums(query))))
+        return {values[number]: count for number, count in counts.items()}
+
+    def get(self, article_id):
+        fields = self._searcher.document(id=article_id)
+        return None if fields is None else self._stored(fields, None)
+
+    def ids(self, query):
+        stored_fields = self._reader.stored_fields
+        for docnum in self._docnums(query):
+            yield stored_fields(docnum)["id"]
+
+    def doc_frequency(self, field, term):
+        return self._reader.doc_frequency(field, term)
+
+    def term_statistics(self, field, terms):
+        return {term: self._reader.doc_frequency(field, term) for term in terms}
+
+    def values(self, field):
+        return [term.decode("utf-8") for term in self._reader.lexicon(field)]
+
+
+class WhooshEngine(Engine):
+    name = "whoosh"
+
+    def __init__(self, index: windex.Index):
+        self._index = index
+        self.weighting = scoring.BM25F()
+
+    @classmethod
+    def create(cls, path: Path) -> WhooshEngine:
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(windex.create_in(str(path), _schema(), indexname=INDEX_NAME))
+
+    @classmethod
+    def open(cls, path: Path) -> WhooshEngine:
+        if not windex.exists_in(str(path), indexname=INDEX_NAME):
+            raise IndexNotFoundError(f"no Whoosh index in {path}")
+        return cls(windex.open_dir(str(path), indexname=INDEX_NAME))
+
+    def writer(self, fresh: bool = False) -> WhooshWriter:
+        return WhooshWriter(self._index, fresh)
+
+    def searcher(self) -> WhooshSearcher:
+        return WhooshSearcher(self._index, self.weighting)
+
+    def close(self) -> None:
+        self._index.close()

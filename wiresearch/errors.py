@@ -1,0 +1,53 @@
+"""Errors a user can cause. Each carries a message that says what to do; the CLI prints
+it as one line and exits with the class's exit code."""
+
+from __future__ import annotations
+
+
+class WiresearchError(Exception):
+    """Base of every error wiresearch reports to a user."""
+
+    exit_code = 1
+
+
+class UsageError(WiresearchError):
+    """A bad option value: unknown facet, bad date, bad sort order."""
+
+    exit_code = 2
+
+
+class QueryError(UsageError):
+    """A query the parser cannot take; `position` points at the problem (0-based)."""
+
+    def __init__(self, message: str, query: str = "", position: int | None = None):
+        self.query = query
+        self.position = position
+        if position is not None and query:
+            message = f"{message} (at character {position + 1})"
+        super().__init__(message)
+
+
+class IndexNotFoundError(WiresearchError):
+    """There is no index where one was expected."""
+
+    exit_code = 3
+
+
+class ArticleNotFoundError(WiresearchError):
+    exit_code = 4
+
+
+class EngineUnavailableError(WiresearchError):
+    """The index asks for an engine whose package is not installed."""
+
+    exit_code = 5
+
+
+class LockedError(WiresearchError):
+    """Another process holds the index's writer lock."""
+
+    exit_code = 75  # EX_TEMPFAIL: cron wrappers know to try again later
+
+
+class ConfigError(UsageError):
+    pass

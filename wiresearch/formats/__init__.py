@@ -1,0 +1,83 @@
+"""Input formats: one module per format, registered in READERS, chosen by content.
+
+`read_source` is the one entry point: give it a file's bytes and it yields raw records
+and rejections; nothing here touches an index.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import UsageError
+from ..model import RawRecord, Rejection
+from . import countrywire, plaintext, reuters
+from .base import Reader, SourceFile, looks_binary
+
+# Most specific first: the first reader whose sniff() accepts a file reads it.
+READERS: list[Reader] = [reuters, countrywire, plaintext]
+BY_NAME = {reader.name: reader for reader in READERS}
+
+# Files that are never stories: skipped silently when walking a folder.
+IGNORED_SUFFIXES = (".dtd", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".pyc", ".lc.txt")
+IGNORED_NAMES = ("readme", "readme.txt", "readme.md", "license", "license.txt")
+
+
+def reader_named(format_name: str) -> Reader:
+    try:
+        return BY_NAME[format_name]
+    except KeyError:
+        known = ", ".join(sorted(BY_NAME))
+        raise UsageError(f"unknown format {format_name!r}: use one of {known}") from None
+
+
+def detect(source: SourceFile) -> Reader | None:
+    head = source.data[:4096].decode("utf-8", errors="replace")
+    for reader in READERS:
+        if reader.sniff(source, head):
+            return reader
+    return None
+
+
+def read_source(source: SourceFile, format_name: str | None = None
+                ) -> Iterator[RawRecord | Rejection]:
+    """Records of one file. Empty, binary and unrecognised files become a Rejection."""
+    if not source.data.strip():
+        yield Rejection(source.path, "", "empty file")
+        return
+    if looks_binary(source.data):
+        yield Rejection(source.path, "", "binary file: not a text format wiresearch reads")
+        return
+    reader = reader_named(format_name) if format_name else detect(source)
+    if reader is None:
+        yield Rejection(source.path, "", "unrecognised format")
+        return
+    try:
+        yield from reader.read(source)
+    except Exception as error:  # a reader bug must not stop the other files
+        yield Rejection(source.path, "", f"{reader.name} reader failed: {error!r}")
+
+
+def is_ignored(path: Path) -> bool:
+    lower = path.name.lower()
+    return (lower.startswith(".") or lower in IGNORED_NAMES
+            or lower.endswith(IGNORED_SUFFIXES))
+
+
+def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file under `paths`, recursively, in a stable order; hidden files, READMEs
+    and known non-story files (DTDs, category lists, images) are left out."""
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for file_name in sorted(files):
+                    candidate = Path(root, file_name)
+                    if not is_ignored(candidate):
+                        yield candidate
+        else:
+            raise UsageError(f"no such file or folder: {given}")

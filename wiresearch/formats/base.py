@@ -1,0 +1,86 @@
+"""What every reader shares: the file it is given, the protocol it follows, and how
+bytes become text when the file does not say its encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from ..model import RawRecord, Rejection
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file's bytes. `path` is what reports and ids show; for a member of a
+    bundle it names both (`day.zip!ap/0001.xml`)."""
+
+    path: str
+    data: bytes
+    # A publisher name from the configuration, overriding the reader's own.
+    source: str | None = None
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path.replace("\\", "/").split("!")[-1]).name
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Folder names and file name, innermost last (bundle members included)."""
+        return tuple(part for part in self.path.replace("\\", "/").replace("!", "/").split("/")
+                     if part)
+
+
+class Reader(Protocol):
+    name: str
+
+    def sniff(self, source: SourceFile, text_head: str) -> bool:
+        """True when the file is in this reader's format (by content, then by name)."""
+
+    def read(self, source: SourceFile) -> Iterator[RawRecord | Rejection]:
+        """Every record of the file, or a Rejection for each part that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    # True when the encoding was detected rather than declared or plain UTF-8.
+    guessed: bool
+
+
+def decode(data: bytes, declared: str | None = None) -> Decoded:
+    """Text of `data`: the declared encoding when it works, then UTF-8, then detection.
+    Never fails: a file is never dropped for its encoding."""
+    if declared:
+        try:
+            return Decoded(data.decode(declared), declared.lower(), False)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return Decoded(data.decode("utf-8-sig"), "utf-8", False)
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        encoding = best.encoding
+        # charset-normalizer names Windows-1252 text "cp1252" and plain Latin-1
+        # "latin_1"; both decode ASCII-with-a-few-accents identically.
+        return Decoded(data.decode(encoding, errors="replace"), encoding, True)
+    return Decoded(data.decode("cp1252", errors="replace"), "cp1252", True)
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or mostly non-text bytes in the first 8 KiB."""
+    head = data[:8192]
+    if b"\x00" in head:
+        # UTF-16 text has NULs too; it starts with a byte-order mark.
+        return not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not head:
+        return False
+    text_bytes = bytes(range(32, 127)) + b"\n\r\t\f\b\x1b" + bytes(range(128, 256))
+    non_text = len(head.translate(None, text_bytes))
+    return non_text / len(head) > 0.30

@@ -1,0 +1,473 @@
+"""Ingestion: compare the files on disk with the catalog, read what changed in worker
+processes, and write the difference to the engine, crash-safely.
+
+Crash safety rests on one order of events per batch of files:
+  1. the batch's paths go to `journal.json` in the generation (written atomically),
+  2. the engine commits, 3. the catalog commits, 4. the journal is removed.
+A run killed anywhere leaves the engine at its last commit; the next run finds the
+journal and re-reads those files, replacing whatever the engine holds for them, so
+nothing committed is lost and nothing half-written survives.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import formats
+from .catalog import Catalog, FileEntry
+from .engine import Engine, engine_class
+from .errors import UsageError
+from .indexdir import IndexDir, _write_atomically
+from .model import Article, Rejection
+from .normalize import normalize
+
+JOURNAL_FILE = "journal.json"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+# An incremental run commits at least this often, so a killed run loses little.
+BATCH_ARTICLES = 5000
+BATCH_SECONDS = 30.0
+# Below this much input, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+VOCABULARY_WORD = (3, 30)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where to find files and how to read them (one `[[sources]]` entry)."""
+
+    path: str
+    format: str | None = None
+    source: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    format: str | None
+    source: str | None
+
+
+@dataclass
+class FileResult:
+    path: str
+    size: int = 0
+    mtime_ns: int = 0
+    hash: str = ""
+    articles: list[Article] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    # Set when the file as a whole could not be read (I/O error, empty, binary...).
+    error: str | None = None
+
+
+@dataclass
+class IndexReport:
+    """What a run did. Counts are articles unless named files_*."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+    files_new: list[str] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    files_unchanged: int = 0
+    # Files that were good before and are unreadable now: their last articles are kept.
+    files_stale: list[str] = field(default_factory=list)
+    files_read: int = 0
+    documents: int = 0
+    generation: str = ""
+    engine: str = ""
+    full: bool = False
+    dry_run: bool = False
+    recovered: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def clean(self) -> bool:
+        return not self.rejected
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "rejected": [r.to_dict() for r in self.rejected],
+            "warnings": [r.to_dict() for r in self.warnings],
+            "files": {"new": self.files_new, "changed": self.files_changed,
+                      "removed": self.files_removed, "unchanged": self.files_unchanged,
+                      "stale": self.files_stale, "read": self.files_read},
+            "documents": self.documents, "generation": self.generation,
+            "engine": self.engine, "full": self.full, "dry_run": self.dry_run,
+            "recovered": self.recovered, "duration_seconds": round(self.duration, 3),
+        }
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def process_file(task: FileTask) -> FileResult:
+    """Read and normalize one file (runs in a worker process). Never raises."""
+    result = FileResult(task.path)
+    try:
+        stat = os.stat(task.path)
+        result.size, result.mtime_ns = stat.st_size, stat.st_mtime_ns
+        if stat.st_size > MAX_FILE_BYTES:
+            result.error = f"file is larger than {MAX_FILE_BYTES // 2**20} MiB"
+            return result
+        with open(task.path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        result.error = f"cannot read: {error.strerror or error}"
+        return result
+    result.hash = file_hash(data)
+    vocabulary: Counter[str] = Counter()
+    low, high = VOCABULARY_WORD
+    source = formats.SourceFile(task.path, data, task.source)
+    for item in formats.read_source(source, task.format):
+        if isinstance(item, Rejection):
+            if item.severity == "warning":
+                result.rejections.append(item)
+            elif not item.position and not result.articles:
+                result.error = item.reason
+            else:
+                result.rejections.append(item)
+            continue
+        try:
+            normalized = normalize(item)
+        except Exception as error:  # one bad record must not cost the file
+            result.rejections.append(Rejection(task.path, item.position,
+                                               f"cannot normalize: {error!r}"))
+            continue
+        for warning in normalized.warnings:
+            result.rejections.append(Rejection(task.path, item.position, warning, "warning"))
+        result.articles.append(normalized.article)
+        vocabulary.update({w for w in normalized.words
+                           if low <= len(w) <= high and w.isalpha()})
+    result.vocabulary = dict(vocabulary)
+    return result
+
+
+def _ordered_map(executor: Executor | None, function, items: Iterable, window: int
+                 ) -> Iterator:
+    """Like executor.map, in order, but with at most `window` tasks in flight, so fast
+    readers cannot pile up results in memory while the writer catches up."""
+    if executor is None:
+        yield from map(function, items)
+        return
+    iterator = iter(items)
+    pending = deque(executor.submit(function, item) for item in islice(iterator, window))
+    while pending:
+        future = pending.popleft()
+        for item in islice(iterator, 1):
+            pending.append(executor.submit(function, item))
+        yield future.result()
+
+
+def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
+    """Every file the sources name, once, in a stable order."""
+    tasks: dict[str, FileTask] = {}
+    for spec in specs:
+        for path in _expand(spec.path):
+            relative = str(path)
+            if spec.include and not any(fnmatch.fnmatch(relative, pattern) or
+                                        fnmatch.fnmatch(path.name, pattern)
+                                        for pattern in spec.include):
+                continue
+            if any(fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern)
+                   for pattern in spec.exclude):
+                continue
+            resolved = str(path.resolve())
+            tasks.setdefault(resolved, FileTask(resolved, spec.format, spec.source))
+    return list(tasks.values())
+
+
+def _expand(pattern: str) -> Iterator[Path]:
+    if any(ch in pattern for ch in "*?["):
+        import glob
+
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise UsageError(f"no files match {pattern!r}")
+        yield from formats.walk(matches)
+    else:
+        yield from formats.walk([pattern])
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+class Ingester:
+    """One run of indexing against one index folder. The caller holds the writer lock."""
+
+    def __init__(self, index_dir: IndexDir, jobs: int | None = None,
+                 progress: Callable[[dict], None] | None = None):
+        self.index_dir = index_dir
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.progress = progress
+
+    def run(self, specs: list[SourceSpec], *, full: bool = False, dry_run: bool = False,
+            delete_scope: list[str] | None = None, engine: str | None = None) -> IndexReport:
+        """Bring the index in line with the files the specs name.
+
+        `delete_scope`: catalog files under these folders that no longer exist are
+        deleted from the index; None means every file the catalog knows (the sources
+        are the whole truth, as in the nightly job)."""
+        started = time.monotonic()
+        tasks = discover(specs)
+        report = IndexReport(full=full, dry_run=dry_run)
+        if not self.index_dir.exists():
+            if dry_run:
+                report.files_new = [task.path for task in tasks]
+                report.engine = engine or "whoosh"
+                return report
+            self.index_dir.create(engine)
+            full = True
+        report.engine = self.index_dir.engine_name
+        if engine and engine != report.engine:
+            raise UsageError(f"{self.index_dir.path} is a {report.engine} index; to use "
+                             f"{engine}, index into a new folder")
+        engine_type = engine_class(report.engine)
+        live = self.index_dir.current_name()
+        if full or live is None:
+            report.full = True
+            if dry_run:
+                report.files_new = [task.path for task in tasks]
+                return report
+            self.index_dir.prune(keep_previous=True)
+            generation = self.index_dir.new_generation()
+            backend = engine_type.create(generation)
+            fresh = True
+        else:
+            generation = self.index_dir.path / live
+            backend = engine_type.open(generation)
+            fresh = False
+        catalog = Catalog(generation)
+        try:
+            self._run(report, tasks, backend, catalog, generation, fresh, dry_run,
+                      delete_scope)
+            report.documents = catalog.doc_count()
+        finally:
+            catalog.close()
+            backend.close()
+        if report.full and not dry_run:
+            self.index_dir.switch_to(generation)
+            self.index_dir.prune(keep_previous=True)
+        report.generation = generation.name
+        report.duration = time.monotonic() - started
+        return report
+
+    def _run(self, report: IndexReport, tasks: list[FileTask], backend: Engine,
+             catalog: Catalog, generation: Path, fresh: bool, dry_run: bool,
+             delete_scope: list[str] | None) -> None:
+        journal_path = generation / JOURNAL_FILE
+        recovering = set(self._read_journal(journal_path))
+        report.recovered = sorted(recovering)
+        manifest = catalog.files()
+        seen = {task.path for task in tasks}
+        todo: list[FileTask] = []
+        for task in tasks:
+            entry = manifest.get(task.path)
+            if entry is None:
+                report.files_new.append(task.path)
+                todo.append(task)
+                continue
+            try:
+                stat = os.stat(task.path)
+            except OSError:
+                todo.append(task)
+                continue
+            if (task.path not in recovering and entry.status == "ok"
+                    and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns):
+                report.files_unchanged += 1
+                report.unchanged += entry.articles
+            else:
+                todo.append(task)
+        removed = [path for path in manifest if path not in seen and
+                   (delete_scope is None or _under(path, delete_scope) or path in recovering)]
+        removed += [path for path in recovering if path not in manifest and path not in seen]
+        if dry_run:
+            self._dry_run(report, todo, manifest, removed)
+            return
+
+        writer = backend.writer(fresh=fresh)
+        batch_paths: list[str] = []
+        batch_articles = 0
+        batch_started = time.monotonic()
+        catalog.begin()
+
+        def commit() -> None:
+            nonlocal writer, batch_paths, batch_articles, batch_started
+            _write_atomically(journal_path, json.dumps(sorted(set(batch_paths))))
+            writer.commit()
+            catalog.commit()
+            journal_path.unlink(missing_ok=True)
+            batch_paths, batch_articles = [], 0
+            batch_started = time.monotonic()
+
+        try:
+            for path in removed:
+                batch_paths.append(path)
+                ids = catalog.delete_docs_of(path)
+                writer.delete_path(path)
+                catalog.forget_file(path)
+                report.deleted += len(ids)
+                report.files_removed.append(path)
+            total_bytes = sum(_size(task.path) for task in todo)
+            executor = self._executor(len(todo), total_bytes)
+            try:
+                results = _ordered_map(executor, process_file, todo, window=2 * self.jobs)
+                for result in results:
+                    batch_paths.append(result.path)
+                    entry = manifest.get(result.path)
+                    forced = result.path in recovering or (
+                        entry is not None and entry.status == "dirty")
+                    batch_articles += self._apply(result, report, writer, catalog, entry,
+                                                  forced)
+                    report.files_read += 1
+                    if self.progress:
+                        self.progress(self._progress(report, len(todo)))
+                    if not fresh and (batch_articles >= BATCH_ARTICLES or
+                                      time.monotonic() - batch_started > BATCH_SECONDS):
+                        commit()
+                        writer = backend.writer(fresh=False)
+                        catalog.begin()
+            finally:
+                if executor is not None:
+                    executor.shutdown(cancel_futures=True)
+            commit()
+        except BaseException:
+            writer.cancel()
+            catalog.rollback()
+            raise
+
+    def _executor(self, files: int, total_bytes: int) -> Executor | None:
+        if self.jobs <= 1 or files < 2 or total_bytes < PARALLEL_MIN_BYTES:
+            return None
+        # spawn, not fork: the parent may hold engine threads (tantivy) and locks.
+        return ProcessPoolExecutor(max_workers=min(self.jobs, files),
+                                   mp_context=get_context("spawn"))
+
+    @staticmethod
+    def _read_journal(path: Path) -> list[str]:
+        try:
+            return list(json.loads(path.read_text("utf-8")))
+        except FileNotFoundError:
+            return []
+        except ValueError:
+            # A journal is written atomically; a damaged one means a damaged disk.
+            return []
+
+    def _apply(self, result: FileResult, report: IndexReport, writer, catalog: Catalog,
+               entry: FileEntry | None, forced: bool) -> int:
+        """Write one file's articles; returns how many were written."""
+        report.warnings.extend(r for r in result.rejections if r.severity == "warning")
+        report.rejected.extend(r for r in result.rejections if r.severity != "warning")
+        if result.error is not None:
+            report.rejected.append(Rejection(result.path, "", result.error))
+            if entry is not None and entry.articles:
+                # It was good before: keep its last good articles, flag it.
+                report.files_stale.append(result.path)
+                report.unchanged += entry.articles
+                catalog.put_file(FileEntry(result.path, entry.size, entry.mtime_ns,
+                                           entry.hash, "stale", result.error, entry.articles))
+            else:
+                catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
+                                           result.hash, "ok", result.error, 0))
+            return 0
+        if entry is not None and entry.hash == result.hash and not forced:
+            # Touched but not changed: remember the new mtime, read nothing again.
+            report.files_unchanged += 1
+            report.unchanged += entry.articles
+            catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
+                                       result.hash, "ok", None, entry.articles))
+            return 0
+        if entry is not None:
+            report.files_changed.append(result.path)
+        old = catalog.checksums(result.path)
+        if forced:
+            # The engine may hold anything from the interrupted batch: replace it all.
+            writer.delete_path(result.path)
+        written = 0
+        new_ids = set()
+        for article in result.articles:
+            if article.id in new_ids:
+                report.rejected.append(Rejection(result.path, article.position,
+                                                 f"duplicate id {article.id} in one file"))
+                continue
+            owner = catalog.owner(article.id)
+            if owner is not None and owner != result.path:
+                report.rejected.append(Rejection(
+                    result.path, article.position,
+                    f"id {article.id} is already indexed from {owner}"))
+                continue
+            new_ids.add(article.id)
+            previous = old.get(article.id)
+            if previous == article.checksum and not forced:
+                report.unchanged += 1
+                continue
+            cluster = catalog.cluster_for(article.id, article.signature)
+            writer.add(article, cluster, replace=previous is not None or forced)
+            catalog.put_doc(article.id, result.path, article.checksum, article.signature,
+                            cluster)
+            if previous is None:
+                report.added += 1
+            else:
+                report.updated += 1
+            written += 1
+        gone = [article_id for article_id in old if article_id not in new_ids]
+        if gone:
+            writer.delete(gone)
+            catalog.delete_docs(gone)
+            report.deleted += len(gone)
+        catalog.add_vocabulary(result.vocabulary)
+        catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns, result.hash,
+                                   "ok", None, len(new_ids)))
+        return written + len(gone)
+
+    @staticmethod
+    def _progress(report: IndexReport, files_total: int) -> dict:
+        return {"files": report.files_read, "files_total": files_total,
+                "articles": report.added + report.updated,
+                "rejected": len(report.rejected)}
+
+    def _dry_run(self, report: IndexReport, todo: list[FileTask],
+                 manifest: dict[str, FileEntry], removed: list[str]) -> None:
+        """What a run would change, by file: hashes decide whether touched files changed."""
+        report.files_removed = list(removed)
+        for task in todo:
+            entry = manifest.get(task.path)
+            if entry is None:
+                continue
+            try:
+                with open(task.path, "rb") as handle:
+                    same = file_hash(handle.read()) == entry.hash
+            except OSError:
+                same = False
+            if same:
+                report.files_unchanged += 1
+            else:
+                report.files_changed.append(task.path)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

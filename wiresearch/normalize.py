@@ -1,0 +1,190 @@
+"""Turn a reader's RawRecord into an Article: clean text, UTC dates, ISO countries, UN M49
+regions, topics, a checksum and a duplicate signature. Pure: same record, same Article.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from hashlib import blake2b
+
+from . import analysis, duplicates, places
+from .dates import AbsurdDate, parse_source_date
+from .model import Article, RawRecord, format_date
+
+# C0 and C1 control characters other than newline and tab; Reuters carries &#2; &#3;
+# &#5; &#22; &#31; &#127; and friends.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+# Paragraphs that are not the story: agency footers and sign-offs.
+_FOOTERS = [
+    re.compile(r"^copyright \d{4} countrywatch", re.I),
+    re.compile(r"^no portion of countrywatch content", re.I),
+    re.compile(r"^(?:\(c\)|©|copyright)\s*\d{4}\b.{0,80}\ball rights reserved\.?$", re.I),
+]
+# Reuters ends stories with " Reuter" (and &#3;, removed with the control characters).
+_SIGN_OFF = re.compile(r"\s*\bReuters?\s*$")
+_FILLER = re.compile(r"\s*\bBlah blah blah\.", re.I)
+_DATELINE_TAIL = re.compile(
+    r",?\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:,?\s+\d{4})?)?\s*[-\u2013\u2014]*\s*$", re.I)
+MAX_DERIVED_HEADLINE = 100
+
+
+@dataclass(frozen=True)
+class Normalized:
+    article: Article
+    # Things dropped while normalizing that the run report should mention.
+    warnings: tuple[str, ...] = ()
+    # The story's folded words (analysis.words), already computed for the signature;
+    # the indexer adds them to the spelling vocabulary.
+    words: tuple[str, ...] = ()
+
+
+def clean_text(text: str, markup: bool = False) -> str:
+    """Unicode-normalized text with control characters gone and spaces collapsed within
+    lines; line structure is kept for paragraph detection."""
+    if not text:
+        return ""
+    if markup:
+        text = strip_markup(text)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
+    lines = [_SPACES.sub(" ", line).rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def strip_markup(fragment: str) -> str:
+    """Text of an HTML fragment, with block elements as line breaks."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(fragment, "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    for tag in soup.find_all(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr",
+                              "blockquote", "pre"]):
+        tag.insert_before("\n\n")
+    return soup.get_text()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split cleaned text into paragraphs: a blank line or an indented line starts one
+    (wires indent new paragraphs); lines inside a paragraph are joined."""
+    lines = text.split("\n")
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    common = min(indents, default=0)
+    result: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        line = line[common:]
+        if not line.strip():
+            if current:
+                result.append(" ".join(current))
+                current = []
+            continue
+        if line.startswith(" ") and current:
+            result.append(" ".join(current))
+            current = []
+        current.append(line.strip())
+    if current:
+        result.append(" ".join(current))
+    return [p for p in result if p]
+
+
+def clean_body(text: str, markup: bool = False) -> str:
+    paras = paragraphs(_FILLER.sub("", clean_text(text, markup)))
+    paras = [p for p in paras if not any(pattern.search(p) for pattern in _FOOTERS)]
+    if paras:
+        last = _SIGN_OFF.sub("", paras[-1])
+        if last:
+            paras[-1] = last
+        else:
+            paras.pop()
+    return "\n\n".join(paras)
+
+
+def clean_line(text: str, markup: bool = False) -> str:
+    return " ".join(clean_text(_FILLER.sub("", text or ""), markup).split())
+
+
+def clean_dateline(text: str) -> str:
+    """The place part of a dateline: `    SALVADOR, Feb 26 - ` -> `SALVADOR`."""
+    line = clean_line(text)
+    return _DATELINE_TAIL.sub("", line).strip(" ,-")
+
+
+def map_countries(place_names: tuple[str, ...]) -> tuple[str, ...]:
+    codes: list[str] = []
+    for name in place_names:
+        code = places.country_code(name)
+        if code and code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def clean_topics(topics: tuple[str, ...]) -> tuple[str, ...]:
+    result: list[str] = []
+    for topic in topics:
+        value = " ".join(clean_text(topic).split()).lower()
+        if value and value not in result:
+            result.append(value)
+    return tuple(result)
+
+
+def derive_headline(body: str) -> str:
+    """A headline for a story that has none: its first line, cut at a word."""
+    first = body.split("\n", 1)[0]
+    if len(first) <= MAX_DERIVED_HEADLINE:
+        return first
+    cut = first[:MAX_DERIVED_HEADLINE].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def checksum(article_fields: dict) -> str:
+    """A content checksum: changes when anything a reader sees changes."""
+    digest = blake2b(digest_size=16)
+    for key in sorted(article_fields):
+        digest.update(f"{key}\x1f{article_fields[key]}\x1e".encode())
+    return digest.hexdigest()
+
+
+def normalize(record: RawRecord) -> Normalized:
+    """The Article for a RawRecord, with warnings about what could not be kept."""
+    warnings: list[str] = []
+    headline = clean_line(record.headline, record.markup)
+    body = clean_body(record.body, record.markup)
+    if not headline and not body:
+        # Still an entry of the archive (it has an id and usually a date), so it is
+        # indexed, but the report says it is empty.
+        warnings.append("no text: the record has neither headline nor body")
+    elif not headline:
+        headline = derive_headline(body)
+    try:
+        when = parse_source_date(record.date)
+    except AbsurdDate as error:
+        warnings.append(f"{error}; indexed without a date")
+        when = None
+    if record.date and record.date.strip() and when is None and not any(
+            "date" in warning for warning in warnings):
+        warnings.append(f"unreadable date {record.date.strip()[:40]!r}; indexed without a date")
+    countries = map_countries(record.places)
+    fields = {
+        "id": f"{record.collection}:{record.native_id}",
+        "source": clean_line(record.source),
+        "headline": headline,
+        "body": body,
+        "dateline": clean_dateline(record.dateline),
+        "date": when,
+        "countries": countries,
+        "regions": places.regions_of(countries),
+        "topics": clean_topics(record.topics),
+        "byline": clean_line(record.byline, record.markup),
+    }
+    digest = checksum({**fields, "date": format_date(when)})
+    words = analysis.words(headline + "\n" + body)
+    article = Article(**fields, checksum=digest, signature=duplicates.simhash(words),
+                      path=record.path, position=record.position)
+    return Normalized(article, tuple(warnings), tuple(words))

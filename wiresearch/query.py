@@ -1,0 +1,120 @@
+"""Search requests: the options a search takes (CLI flags and library keywords are the
+same), their validation, and the node trees that a request asks the engine for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import nodes
+from .dates import epoch_seconds, parse_user_date
+from .engine import SORTS
+from .errors import UsageError
+from .facets import facet_named
+from .querylang import ParsedQuery, ValueResolver, parse, resolve_country, resolve_region
+
+MAX_LIMIT = 1000
+MAX_FACET_SIZE = 1000
+_HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*$", re.I)
+_UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    facets: tuple[str, ...] = ()
+    sort: str = "relevance"
+    limit: int = 10
+    page: int = 1
+    facet_size: int = 10
+    collapse: bool = False
+    # Favour recent stories: a half-life such as "30d" (see README, "Recency").
+    recent: str | None = None
+
+    def validate(self) -> None:
+        if self.sort not in SORTS:
+            raise UsageError(f"unknown sort {self.sort!r}: use {', '.join(SORTS)}")
+        if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT:
+            raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
+        if not isinstance(self.page, int) or self.page < 1:
+            raise UsageError("--page must be 1 or more")
+        if not isinstance(self.facet_size, int) or not 1 <= self.facet_size <= MAX_FACET_SIZE:
+            raise UsageError(f"--facet-size must be between 1 and {MAX_FACET_SIZE}")
+        for name in self.facets:
+            facet_named(name)
+        if self.recent is not None:
+            half_life_seconds(self.recent)
+            if self.sort != "relevance":
+                raise UsageError("--recent re-weighs relevance; it cannot be combined with "
+                                 f"--sort {self.sort}")
+        date_range(self.date_from, self.date_to)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+
+def half_life_seconds(text: str) -> float:
+    """`30d`, `12h`, `2w`, `6m`, `1y` in seconds."""
+    match = _HALF_LIFE.match(text or "")
+    if not match or float(match.group(1)) <= 0:
+        raise UsageError(f"bad half-life {text!r}: use a number and a unit, like 30d, 12h, "
+                         "2w, 6m or 1y")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+
+
+def date_range(date_from: str | None, date_to: str | None) -> nodes.Node | None:
+    """The node for --from/--to (both inclusive, whole days/months/years)."""
+    start = end = None
+    if date_from:
+        start = parse_user_date(date_from)[0]
+    if date_to:
+        end = parse_user_date(date_to)[1]
+    if start is None and end is None:
+        return None
+    if start is not None and end is not None and start >= end:
+        raise UsageError(f"--from {date_from} is after --to {date_to}")
+    return nodes.DateRange(None if start is None else epoch_seconds(start),
+                           None if end is None else epoch_seconds(end))
+
+
+@dataclass
+class Plan:
+    """A request turned into node trees: the parsed text, and one filter per option."""
+
+    parsed: ParsedQuery
+    filters: dict[str, nodes.Node] = field(default_factory=dict)
+
+    def node(self, without: str | None = None) -> nodes.Node:
+        """The whole query; `without` leaves one filter out (for facets that guide)."""
+        kept = [node for name, node in self.filters.items() if name != without]
+        return nodes.conjoin(self.parsed.node, *kept)
+
+
+def _any_of(field_name: str, values: list[str]) -> nodes.Node:
+    terms = tuple(nodes.Term(field_name, value) for value in dict.fromkeys(values))
+    return terms[0] if len(terms) == 1 else nodes.Or(terms)
+
+
+def build_plan(request: SearchRequest, resolve: ValueResolver) -> Plan:
+    plan = Plan(parse(request.query, resolve))
+    if request.countries:
+        plan.filters["country"] = _any_of("country", [resolve_country(c)
+                                                      for c in request.countries])
+    if request.regions:
+        plan.filters["region"] = _any_of("region", [resolve_region(r) for r in request.regions])
+    if request.sources:
+        plan.filters["source"] = _any_of("source", [resolve("source", s)
+                                                    for s in request.sources])
+    if request.topics:
+        plan.filters["topic"] = _any_of("topic", [resolve("topic", t) for t in request.topics])
+    dates = date_range(request.date_from, request.date_to)
+    if dates is not None:
+        plan.filters["date"] = dates
+    return plan

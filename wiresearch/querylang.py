@@ -1,0 +1,510 @@
+"""The query language: what people type into `wiresearch search`, parsed into the
+engine-neutral tree of nodes.py.
+
+    cocoa brazil            both words (AND is the default)
+    cocoa OR coffee         either; OR binds tighter than AND:
+                            `cocoa brazil OR ghana` = cocoa AND (brazil OR ghana)
+    -rain, NOT rain         without the word
+    "oil prices"            the exact phrase;  "oil prices"~3  within 3 words, in order
+    export*                 words starting with export;  lavrov~  spelled about so
+    (a OR b) c              grouping
+    headline: body: dateline: country: region: source: topic:    one field
+    date:1987-03  date:[1987-03-01 TO 1987-03-15]  date:>2017-01-01  date:<=1987-04
+
+Words are analyzed like the index (analysis.py): case, accents and endings do not
+matter. Common words (the, of, ...) are dropped outside quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import analysis, nodes, places
+from .dates import epoch_seconds, parse_user_date
+from .errors import QueryError, UsageError
+from .ranking import FIELD_WEIGHTS
+
+MAX_QUERY_LENGTH = 1000
+MAX_CLAUSES = 100
+TEXT_FIELDS = {"headline": ("headline",), "body": ("body",), "dateline": ("dateline",)}
+KEYWORD_FIELDS = ("country", "region", "source", "topic")
+FIELDS = (*TEXT_FIELDS, *KEYWORD_FIELDS, "date")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPECIAL = set('()"')
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A free-text word as typed, where it stands, and its index term (for suggestions)."""
+
+    text: str
+    start: int
+    end: int
+    term: str
+
+
+@dataclass
+class ParsedQuery:
+    node: nodes.Node
+    words: list[QueryWord] = field(default_factory=list)
+    # What snippets should highlight: terms, prefixes and fuzzy terms of text fields.
+    terms: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    fuzzy: set[tuple[str, int]] = field(default_factory=set)
+
+    @property
+    def matches_everything(self) -> bool:
+        return isinstance(self.node, nodes.MatchAll)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # WORD PHRASE LPAREN RPAREN AND OR NOT MINUS PLUS FIELD RANGE COMPARE
+    text: str
+    start: int
+    end: int
+    slop: int | None = None
+
+
+# Resolves a keyword-field value (`source:reuters`) to the value the index holds.
+ValueResolver = Callable[[str, str], str]
+
+
+def default_resolver(field_name: str, value: str) -> str:
+    return value
+
+
+def resolve_country(value: str) -> str:
+    code = places.country_code(value)
+    if code is None:
+        raise UsageError(f"unknown country {value!r}: use an ISO code (US, GB, SUHH) "
+                         "or a name (Russia, West Germany)")
+    return code
+
+
+def resolve_region(value: str) -> str:
+    region = places.region_name(value)
+    if region is None:
+        raise UsageError(f"unknown region {value!r}: use one of {', '.join(places.REGIONS)}")
+    return region
+
+
+class _Lexer:
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.tokens: list[_Token] = []
+
+    def error(self, message: str, position: int) -> QueryError:
+        return QueryError(message, self.text, position)
+
+    def run(self) -> list[_Token]:
+        text = self.text
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if ch.isspace():
+                self.pos += 1
+            elif ch == "(":
+                self._emit("LPAREN", "(", self.pos, self.pos + 1)
+            elif ch == ")":
+                self._emit("RPAREN", ")", self.pos, self.pos + 1)
+            elif ch == '"':
+                self._phrase()
+            elif ch in "-+" and self._at_token_start() and self._next_is_operand():
+                self._emit("MINUS" if ch == "-" else "PLUS", ch, self.pos, self.pos + 1)
+            else:
+                self._word()
+        return self.tokens
+
+    def _emit(self, kind: str, value: str, start: int, end: int, slop: int | None = None):
+        self.tokens.append(_Token(kind, value, start, end, slop))
+        self.pos = end
+
+    def _at_token_start(self) -> bool:
+        return self.pos == 0 or self.text[self.pos - 1].isspace() or self.text[self.pos - 1] in "("
+
+    def _next_is_operand(self) -> bool:
+        following = self.text[self.pos + 1:self.pos + 2]
+        return bool(following) and not following.isspace() and following != ")"
+
+    def _slop(self, after: int) -> tuple[int | None, int]:
+        match = re.compile(r"~(\d*)").match(self.text, after)
+        if not match:
+            return None, after
+        digits = match.group(1)
+        return (int(digits) if digits else -1), match.end()
+
+    def _phrase(self) -> None:
+        start = self.pos
+        close = self.text.find('"', start + 1)
+        if close == -1:
+            raise self.error("unbalanced quote: this \" is never closed", start)
+        slop, end = self._slop(close + 1)
+        self._emit("PHRASE", self.text[start + 1:close], start, end, slop)
+
+    def _word(self) -> None:
+        start = self.pos
+        text = self.text
+        end = start
+        while end < len(text) and not text[end].isspace() and text[end] not in _SPECIAL:
+            if text[end] == ":" and end > start:
+                name = text[start:end].lower()
+                if name in FIELDS:
+                    self._emit("FIELD", name, start, end + 1)
+                    self._field_value()
+                    return
+                if text[start:end].isalpha() and end + 1 < len(text) and \
+                        not text[end + 1].isspace():
+                    raise self.error(
+                        f"unknown field {text[start:end]!r}: fields are "
+                        f"{', '.join(FIELDS)}; put the words in quotes to search for them",
+                        start)
+            end += 1
+        word = text[start:end]
+        if word in ("AND", "OR", "NOT"):
+            self._emit(word, word, start, end)
+        else:
+            self._emit("WORD", word, start, end)
+
+    def _field_value(self) -> None:
+        text = self.text
+        if self.pos >= len(text) or text[self.pos].isspace():
+            raise self.error("a field needs a value right after the colon, like "
+                             "country:US", self.pos - 1)
+        ch = text[self.pos]
+        if ch in "[{":
+            closing = "]" if ch == "[" else "}"
+            close = text.find(closing, self.pos)
+            if close == -1:
+                raise self.error(f"unbalanced bracket: this {ch} is never closed", self.pos)
+            self._emit("RANGE", text[self.pos:close + 1], self.pos, close + 1)
+        elif ch in "<>":
+            match = re.compile(r"[<>]=?").match(text, self.pos)
+            self._emit("COMPARE", match.group(), self.pos, match.end())
+            if self.pos >= len(text) or text[self.pos].isspace():
+                raise self.error(f"{match.group()} needs a date after it", self.pos - 1)
+            self._word()
+        # Otherwise the value is the next token (a word, a phrase or a group).
+
+
+class Parser:
+    """Parse query text into a ParsedQuery. `resolve` maps source/topic values to the
+    values the index holds (case-insensitively); countries and regions are resolved
+    through places.py."""
+
+    def __init__(self, resolve: ValueResolver = default_resolver):
+        self.resolve = resolve
+
+    def parse(self, text: str | None) -> ParsedQuery:
+        text = text or ""
+        if len(text) > MAX_QUERY_LENGTH:
+            raise QueryError(f"the query is {len(text):,} characters long; the limit is "
+                             f"{MAX_QUERY_LENGTH:,}")
+        control = _CONTROL.search(text)
+        if control:
+            raise QueryError("the query contains a control character", text, control.start())
+        self.text = text
+        self.result = ParsedQuery(nodes.MatchAll())
+        stripped = text.strip()
+        if stripped in ("", "*"):
+            return self.result
+        self.tokens = _Lexer(text).run()
+        self.index = 0
+        self.clauses = 0
+        node = self._conjunction(top=True)
+        if self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            raise QueryError("unbalanced parenthesis: this ) has no matching (", text,
+                             token.start)
+        self.result.node = _finish(node)
+        return self.result
+
+    # Grammar: conjunction := disjunction ((AND)? disjunction)*
+    #          disjunction := unary (OR unary)*
+    #          unary := (NOT | - | +) unary | primary
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def _take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def _conjunction(self, top: bool = False, fields: tuple[str, ...] | None = None
+                     ) -> nodes.Node:
+        parts: list[nodes.Node | None] = []
+        while True:
+            token = self._peek()
+            if token is None or token.kind == "RPAREN":
+                break
+            if token.kind == "AND":
+                self._take()
+                if not parts:
+                    raise QueryError("AND needs something on its left", self.text, token.start)
+                if self._peek() is None or self._peek().kind in ("RPAREN", "AND", "OR"):
+                    raise QueryError("AND needs something on its right", self.text,
+                                     token.start)
+                continue
+            parts.append(self._disjunction(fields))
+        present = [part for part in parts if part is not None]
+        if not present:
+            return nodes.MatchAll()
+        return nodes.conjoin(*present) if len(present) > 1 or isinstance(
+            present[0], nodes.Not) else present[0]
+
+    def _disjunction(self, fields) -> nodes.Node | None:
+        token = self._peek()
+        if token is not None and token.kind == "OR":
+            raise QueryError("OR needs something on its left", self.text, token.start)
+        options = [self._unary(fields)]
+        while self._peek() is not None and self._peek().kind == "OR":
+            operator = self._take()
+            following = self._peek()
+            if following is None or following.kind in ("RPAREN", "OR", "AND"):
+                raise QueryError("OR needs something on its right", self.text,
+                                 operator.start)
+            options.append(self._unary(fields))
+        present = [option for option in options if option is not None]
+        if not present:
+            return None
+        if any(isinstance(option, nodes.Not) for option in present) and len(present) > 1:
+            present = [nodes.conjoin(nodes.MatchAll(), option)
+                       if isinstance(option, nodes.Not) else option for option in present]
+        return present[0] if len(present) == 1 else nodes.Or(tuple(present))
+
+    def _unary(self, fields) -> nodes.Node | None:
+        token = self._take()
+        if token.kind in ("NOT", "MINUS"):
+            following = self._peek()
+            if following is None or following.kind in ("RPAREN", "OR", "AND"):
+                raise QueryError(f"{token.text} needs something after it", self.text,
+                                 token.start)
+            inner = self._unary(fields)
+            return None if inner is None else nodes.Not(inner)
+        if token.kind == "PLUS":
+            return self._unary(fields)
+        return self._primary(token, fields)
+
+    def _primary(self, token: _Token, fields) -> nodes.Node | None:
+        if token.kind == "LPAREN":
+            inner = self._conjunction(fields=fields)
+            closing = self._peek()
+            if closing is None or closing.kind != "RPAREN":
+                raise QueryError("unbalanced parenthesis: this ( is never closed", self.text,
+                                 token.start)
+            self._take()
+            return inner
+        if token.kind == "RPAREN":
+            raise QueryError("unbalanced parenthesis: this ) has no matching (", self.text,
+                             token.start)
+        if token.kind == "FIELD":
+            return self._field(token)
+        if token.kind == "PHRASE":
+            return self._text_phrase(token, fields)
+        if token.kind == "WORD":
+            return self._text_word(token, fields)
+        raise QueryError(f"unexpected {token.text!r}", self.text, token.start)
+
+    def _count_clause(self, token: _Token) -> None:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise QueryError(f"the query has more than {MAX_CLAUSES} terms", self.text,
+                             token.start)
+
+    # Free text
+    def _text_fields(self, fields) -> tuple[str, ...]:
+        return fields or tuple(TEXT_FIELDS)
+
+    def _across(self, fields, make: Callable[[str], nodes.Node]) -> nodes.Node:
+        built = [make(name) for name in self._text_fields(fields)]
+        return built[0] if len(built) == 1 else nodes.Or(tuple(built))
+
+    def _text_word(self, token: _Token, fields) -> nodes.Node | None:
+        self._count_clause(token)
+        word, slop_marker = token.text, None
+        tilde = re.search(r"~(\d*)$", word)
+        if tilde:
+            word = word[:tilde.start()]
+            slop_marker = int(tilde.group(1)) if tilde.group(1) else -1
+        if word.endswith("*") and slop_marker is None:
+            stem = word.rstrip("*")
+            if "*" in stem or "?" in stem:
+                raise QueryError("wildcards work only at the end of a word (export*)",
+                                 self.text, token.start)
+            prefix = "".join(analysis.words(stem))
+            if not prefix:
+                return nodes.MatchAll() if not stem else None
+            self.result.prefixes.add(prefix)
+            return self._across(fields, lambda name: nodes.Prefix(
+                name, prefix, FIELD_WEIGHTS[name]))
+        if "*" in word:
+            raise QueryError("wildcards work only at the end of a word (export*)",
+                             self.text, token.start)
+        folded = analysis.words(word)
+        if not folded:
+            return None
+        if slop_marker is not None:
+            if len(folded) != 1:
+                raise QueryError("~ after a word asks for words spelled about so; it takes "
+                                 "one word (use quotes for phrases: \"a b\"~3)",
+                                 self.text, token.start)
+            distance = slop_marker if slop_marker >= 0 else (1 if len(folded[0]) <= 4 else 2)
+            if distance > 2:
+                raise QueryError("fuzzy distance must be 0, 1 or 2", self.text, token.start)
+            term = analysis.stem(folded[0])
+            self.result.fuzzy.add((term, distance))
+            self._record_word(folded[0], token, term)
+            return self._across(fields, lambda name: nodes.Fuzzy(
+                name, term, distance, FIELD_WEIGHTS[name]))
+        terms = [analysis.stem(w) for w in folded]
+        if len(terms) == 1:
+            if folded[0] in analysis.STOP_WORDS and not self._only_stop_words():
+                return None
+            self.result.terms.add(terms[0])
+            self._record_word(folded[0], token, terms[0])
+            return self._across(fields, lambda name: nodes.Term(
+                name, terms[0], FIELD_WEIGHTS[name]))
+        # "U.S." or "G-20": one typed word, several index words: a phrase.
+        self.result.terms.update(terms)
+        return self._across(fields, lambda name: nodes.Phrase(
+            name, tuple(terms), 0, FIELD_WEIGHTS[name]))
+
+    def _only_stop_words(self) -> bool:
+        for token in self.tokens:
+            if token.kind in ("PHRASE", "FIELD") or (token.kind == "WORD" and any(
+                    w not in analysis.STOP_WORDS for w in analysis.words(token.text))):
+                return False
+        return True
+
+    def _record_word(self, folded: str, token: _Token, term: str) -> None:
+        if token.text.isalpha():
+            self.result.words.append(QueryWord(token.text, token.start, token.end, term))
+
+    def _text_phrase(self, token: _Token, fields) -> nodes.Node | None:
+        self._count_clause(token)
+        terms = tuple(analysis.terms(token.text))
+        if not terms:
+            return None
+        self.result.terms.update(terms)
+        if token.slop == -1:
+            raise QueryError('proximity needs a number: "oil prices"~3', self.text,
+                             token.start)
+        slop = token.slop or 0
+        if len(terms) == 1:
+            return self._across(fields, lambda name: nodes.Term(name, terms[0],
+                                                                FIELD_WEIGHTS[name]))
+        if slop and len(terms) > 2:
+            # Proximity over several words: each neighbouring pair within `slop` words.
+            pairs = [terms[i:i + 2] for i in range(len(terms) - 1)]
+            return self._across(fields, lambda name: nodes.And(tuple(
+                nodes.Phrase(name, pair, slop, FIELD_WEIGHTS[name]) for pair in pairs)))
+        return self._across(fields, lambda name: nodes.Phrase(name, terms, slop,
+                                                              FIELD_WEIGHTS[name]))
+
+    # Fields
+    def _field(self, field_token: _Token) -> nodes.Node | None:
+        name = field_token.text
+        token = self._peek()
+        if token is None:
+            raise QueryError(f"{name}: needs a value", self.text, field_token.start)
+        if name == "date":
+            return self._date(field_token)
+        if name in TEXT_FIELDS:
+            token = self._take()
+            if token.kind == "LPAREN":
+                return self._primary(token, TEXT_FIELDS[name])
+            if token.kind in ("WORD", "PHRASE"):
+                return self._primary(token, TEXT_FIELDS[name])
+            raise QueryError(f"{name}: needs a word, a \"phrase\" or a (group)", self.text,
+                             token.start)
+        token = self._take()
+        if token.kind == "LPAREN":
+            values = []
+            while self._peek() is not None and self._peek().kind in ("WORD", "PHRASE", "OR"):
+                value = self._take()
+                if value.kind != "OR":
+                    values.append(self._keyword(name, value))
+            closing = self._peek()
+            if closing is None or closing.kind != "RPAREN":
+                raise QueryError(f"{name}:( takes values separated by spaces or OR, "
+                                 "closed with )", self.text, token.start)
+            self._take()
+            return nodes.Or(tuple(values)) if len(values) > 1 else (values[0] if values
+                                                                    else None)
+        if token.kind in ("WORD", "PHRASE"):
+            return self._keyword(name, token)
+        raise QueryError(f"{name}: needs a value", self.text, token.start)
+
+    def _keyword(self, name: str, token: _Token) -> nodes.Node:
+        self._count_clause(token)
+        value = token.text.strip()
+        if token.kind == "WORD" and ("*" in value or "~" in value):
+            raise QueryError(f"{name}: takes exact values, not wildcards", self.text,
+                             token.start)
+        try:
+            if name == "country":
+                value = resolve_country(value)
+            elif name == "region":
+                value = resolve_region(value)
+            else:
+                value = self.resolve(name, value)
+        except UsageError as error:
+            raise QueryError(str(error), self.text, token.start) from None
+        return nodes.Term(name, value)
+
+    def _date(self, field_token: _Token) -> nodes.Node:
+        token = self._take()
+        try:
+            if token.kind == "RANGE":
+                return _date_range(token.text)
+            if token.kind == "COMPARE":
+                value = self._take()
+                start, end = parse_user_date(value.text)
+                operator = token.text
+                if operator == ">":
+                    return nodes.DateRange(epoch_seconds(end), None)
+                if operator == ">=":
+                    return nodes.DateRange(epoch_seconds(start), None)
+                if operator == "<":
+                    return nodes.DateRange(None, epoch_seconds(start))
+                return nodes.DateRange(None, epoch_seconds(end))
+            if token.kind == "WORD":
+                start, end = parse_user_date(token.text)
+                return nodes.DateRange(epoch_seconds(start), epoch_seconds(end))
+        except UsageError as error:
+            raise QueryError(f"{error} in {self.text[field_token.start:token.end]}",
+                             self.text, token.start) from None
+        raise QueryError("date: takes YYYY[-MM[-DD]], [FROM TO TO], or >DATE / <DATE",
+                         self.text, token.start)
+
+
+def _date_range(text: str) -> nodes.DateRange:
+    inclusive_start, inclusive_end = text[0] == "[", text[-1] == "]"
+    inner = text[1:-1].strip()
+    parts = re.split(r"\s+TO\s+", inner, flags=re.I)
+    if len(parts) != 2:
+        raise UsageError(f"bad date range {text!r}: write [1987-03-01 TO 1987-03-15]")
+    low, high = (part.strip() for part in parts)
+    start = end = None
+    if low not in ("*", ""):
+        first_day, after = parse_user_date(low)
+        start = epoch_seconds(first_day if inclusive_start else after)
+    if high not in ("*", ""):
+        first_day, after = parse_user_date(high)
+        end = epoch_seconds(after if inclusive_end else first_day)
+    if start is None and end is None:
+        raise UsageError(f"bad date range {text!r}: give at least one date")
+    return nodes.DateRange(start, end)
+
+
+def _finish(node: nodes.Node) -> nodes.Node:
+    """A top-level NOT means everything except."""
+    if isinstance(node, nodes.Not):
+        return nodes.And((nodes.MatchAll(), node))
+    return node
+
+
+def parse(text: str | None, resolve: ValueResolver = default_resolver) -> ParsedQuery:
+    return Parser(resolve).parse(text)

@@ -1,0 +1,182 @@
+"""The nightly job and its operations: reindex from a configuration, roll back to the
+previous generation, and check an index against its catalog.
+
+Exit codes (README, "The nightly job"): 0 clean, 4 done but some input was rejected,
+1 failed, 2 bad configuration or options, 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import nodes
+from .catalog import Catalog, FileEntry
+from .config import Config
+from .engine import engine_class
+from .errors import IndexNotFoundError, UsageError
+from .indexdir import IndexDir
+from .ingest import JOURNAL_FILE, IndexReport, Ingester
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 4
+EXIT_LOCKED = 75
+
+
+def exit_code(report: IndexReport) -> int:
+    return EXIT_OK if report.clean else EXIT_REJECTED
+
+
+def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: float = 0,
+        jobs: int | None = None, progress: Callable[[dict], None] | None = None
+        ) -> IndexReport:
+    """Bring the configured index in line with the configured sources. Files gone from
+    the sources are deleted from the index."""
+    index_dir = IndexDir(config.index)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with index_dir.lock(wait):
+        try:
+            report = Ingester(index_dir, jobs=jobs, progress=progress).run(
+                list(config.sources), full=full, dry_run=dry_run, delete_scope=None,
+                engine=config.engine)
+        except Exception as error:
+            if index_dir.path.is_dir():
+                index_dir.append_run_log({"started": started, "status": "failed",
+                                          "error": str(error) or repr(error),
+                                          "config": str(config.file)})
+            raise
+        if not dry_run:
+            index_dir.append_run_log({
+                "started": started, "status": "clean" if report.clean else "rejected",
+                "config": str(config.file),
+                **{key: value for key, value in report.to_dict().items()
+                   if key not in ("warnings",)},
+                "rejected": len(report.rejected), "warnings": len(report.warnings),
+            })
+    return report
+
+
+def rollback(index_dir: IndexDir, wait: float = 0) -> tuple[str, str]:
+    """Make the previous generation live again; returns (from, to)."""
+    with index_dir.lock(wait):
+        current = index_dir.current_name()
+        previous = index_dir.previous_name()
+        if current is None or previous is None:
+            raise UsageError(f"{index_dir.path} has no previous generation to roll back to "
+                             "(one is kept after each full rebuild)")
+        index_dir.switch_to(index_dir.path / previous)
+        index_dir.append_run_log({
+            "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "status": "rollback", "from": current, "to": previous})
+    return current, previous
+
+
+@dataclass
+class CheckReport:
+    generation: str
+    engine: str
+    documents: int
+    catalog_documents: int
+    missing: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+    files_gone: list[str] = field(default_factory=list)
+    files_stale: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.orphaned or self.interrupted)
+
+    def advice(self) -> list[str]:
+        lines = []
+        if self.interrupted:
+            lines.append("an interrupted run left work behind: the next `wiresearch reindex` "
+                         "(or `index`) finishes it")
+        if (self.missing or self.orphaned) and not self.repaired:
+            lines.append("run `wiresearch check --repair`: it deletes orphaned articles and "
+                         "queues the files of missing ones for the next reindex")
+        if self.files_gone:
+            lines.append("source files are gone from disk: the next `wiresearch reindex` "
+                         "deletes their articles")
+        if self.files_stale:
+            lines.append("some files were unreadable at the last run; their last good "
+                         "articles are kept until they can be read again")
+        return lines
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "generation": self.generation, "engine": self.engine,
+                "documents": self.documents, "catalog_documents": self.catalog_documents,
+                "missing": self.missing, "orphaned": self.orphaned,
+                "files_gone": self.files_gone, "files_stale": self.files_stale,
+                "interrupted": self.interrupted, "repaired": self.repaired,
+                "advice": self.advice()}
+
+
+def check(index_dir: IndexDir, repair: bool = False, wait: float = 0) -> CheckReport:
+    """Compare the engine's articles with the catalog's; with `repair`, delete orphans and
+    queue the files of missing articles to be read again."""
+    if not index_dir.exists():
+        raise IndexNotFoundError(f"no index at {index_dir.path}")
+    if repair:
+        with index_dir.lock(wait):
+            return _check(index_dir, repair=True)
+    return _check(index_dir, repair=False)
+
+
+def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
+    generation = index_dir.current()
+    engine = engine_class(index_dir.engine_name).open(generation)
+    catalog = Catalog(generation, readonly=not repair)
+    try:
+        with engine.searcher() as searcher:
+            indexed = set(searcher.ids(nodes.MatchAll()))
+            documents = searcher.doc_count()
+        known = catalog.doc_ids()
+        files = catalog.files()
+        journal = generation / JOURNAL_FILE
+        report = CheckReport(
+            generation=generation.name, engine=index_dir.engine_name, documents=documents,
+            catalog_documents=len(known), missing=sorted(known - indexed),
+            orphaned=sorted(indexed - known),
+            files_gone=sorted(path for path in files if not Path(path).exists()),
+            files_stale=sorted(path for path, entry in files.items()
+                               if entry.status == "stale"),
+            interrupted=json.loads(journal.read_text("utf-8")) if journal.exists() else [])
+        if repair and (report.missing or report.orphaned):
+            _repair(engine, catalog, report)
+        return report
+    finally:
+        catalog.close()
+        engine.close()
+
+
+def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
+    owners = {}
+    for article_id in report.missing:
+        owner = catalog.owner(article_id)
+        if owner:
+            owners.setdefault(owner, []).append(article_id)
+    catalog.begin()
+    try:
+        with engine.writer() as writer:
+            if report.orphaned:
+                writer.delete(report.orphaned)
+        catalog.delete_docs(report.missing)
+        for path in owners:
+            entry = catalog.file(path)
+            if entry is not None:
+                # "dirty" is not "ok": the next run reads the file again.
+                catalog.put_file(FileEntry(path, entry.size, entry.mtime_ns, entry.hash,
+                                           "dirty", "queued by check --repair",
+                                           entry.articles))
+        catalog.commit()
+    except BaseException:
+        catalog.rollback()
+        raise
+    report.repaired = True
