@@ -142,10 +142,12 @@ class Catalog:
         if row and _unsigned(row[0]) == signature and row[1]:
             return row[1]
         best: tuple[int, str] | None = None
-        b0, b1, b2, b3 = duplicates.bands(signature)
+        keys = duplicates.probes(signature)
+        marks = ",".join("?" * len(keys[0]))
         rows = self._db.execute(
-            "SELECT id, signature, cluster FROM docs WHERE (b0=? OR b1=? OR b2=? OR b3=?) "
-            "AND id != ?", (b0, b1, b2, b3, article_id))
+            f"SELECT id, signature, cluster FROM docs WHERE (b0 IN ({marks}) OR "
+            f"b1 IN ({marks}) OR b2 IN ({marks}) OR b3 IN ({marks})) AND id != ?",
+            (*keys[0], *keys[1], *keys[2], *keys[3], article_id))
         for _other, other_signature, cluster in rows:
             gap = duplicates.distance(signature, _unsigned(other_signature))
             if gap <= duplicates.MAX_DISTANCE and (best is None or (gap, cluster) < best):

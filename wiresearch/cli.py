@@ -217,7 +217,7 @@ def _export(ctx, text, output, export_all, fields, limit, page, sort, **filters)
 
             start = (max(page, 1) - 1) * limit
             rows = islice(rows, start, start + limit)
-        stream = click.get_text_stream("stdout")
+        stream = sys.stdout
         if output == "jsonl":
             for row in rows:
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")

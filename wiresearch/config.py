@@ -8,6 +8,7 @@
     source = "Reuters"         # optional: publisher name for every article
     include = ["*.sgm"]        # optional name patterns
     exclude = ["*.tmp"]
+    fields = { headline = "title", date = "published_at" }   # optional, JSON exports
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_NAME = "wiresearch.toml"
-SOURCE_KEYS = {"path", "format", "source", "include", "exclude"}
+SOURCE_KEYS = {"path", "format", "source", "include", "exclude", "fields"}
 TOP_KEYS = {"index", "engine", "sources"}
 
 
@@ -101,11 +102,17 @@ def load_config(explicit: str | None = None) -> Config:
         for key in ("format", "source"):
             if key in raw and not isinstance(raw[key], str):
                 raise ConfigError(f"{where}: {key} must be a string")
+        field_map = raw.get("fields", {})
+        if not isinstance(field_map, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in field_map.items()):
+            raise ConfigError(f"{where}: fields must map our field names to the export's "
+                              "keys, like { headline = \"title\" }")
         source_path = raw["path"]
         if not os.path.isabs(source_path):
             source_path = str(base / source_path)
         sources.append(SourceSpec(source_path, raw.get("format"), raw.get("source"),
                                   _patterns(raw.get("include"), f"{where} include"),
-                                  _patterns(raw.get("exclude"), f"{where} exclude")))
+                                  _patterns(raw.get("exclude"), f"{where} exclude"),
+                                  tuple(sorted(field_map.items()))))
     return Config(path, base / index if not os.path.isabs(index) else Path(index), engine,
                   tuple(sources))

@@ -51,6 +51,8 @@ class SourceSpec:
     source: str | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # JSON field mapping: our field -> the export's key.
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class FileTask:
     path: str
     format: str | None
     source: str | None
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -138,7 +141,8 @@ def process_file(task: FileTask) -> FileResult:
     result.hash = file_hash(data)
     vocabulary: Counter[str] = Counter()
     low, high = VOCABULARY_WORD
-    source = formats.SourceFile(task.path, data, task.source)
+    source = formats.SourceFile(task.path, data, task.source,
+                                dict(task.fields) if task.fields else None)
     for item in formats.read_source(source, task.format):
         if isinstance(item, Rejection):
             if item.severity == "warning":
@@ -193,7 +197,8 @@ def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
                    for pattern in spec.exclude):
                 continue
             resolved = str(path.resolve())
-            tasks.setdefault(resolved, FileTask(resolved, spec.format, spec.source))
+            tasks.setdefault(resolved, FileTask(resolved, spec.format, spec.source,
+                                                spec.fields))
     return list(tasks.values())
 
 

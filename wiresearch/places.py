@@ -38,7 +38,7 @@ ALIASES = {
     "yemen demo republic": "YDYE", "south yemen": "YDYE",
     "netherlands antilles": "ANHH", "us virgin islands": "VI",
     "british virgin islands": "VG", "congo": "CG", "brunei": "BN", "palestine": "PS",
-    "the gambia": "GM", "the bahamas": "BS", "micronesia": "FM", "kosovo": "XK",
+    "antigua": "AG", "the gambia": "GM", "the bahamas": "BS", "micronesia": "FM", "kosovo": "XK",
     "south korea": "KR", "north korea": "KP", "korea": "KR",
 }
 

@@ -49,7 +49,7 @@ def corrected_query(text: str, parsed: ParsedQuery, vocabulary: dict[str, int],
             if candidate == folded:
                 continue
             common = vocabulary[candidate]
-            if common < max(MORE_COMMON * max(seen, 1), RARE):
+            if common < max(MORE_COMMON * seen, 1):
                 continue
             rank = (distance, -common, candidate)
             if best is None or rank < best:

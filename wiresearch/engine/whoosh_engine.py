@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 
+from whoosh import collectors
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
@@ -217,29 +218,34 @@ class WhooshSearcher(EngineSearcher):
         article, cluster = from_stored(fields)
         return Stored(article, score, cluster)
 
-    def search(self, query, sort="relevance", offset=0, limit=10):
+    def _results(self, query: nodes.Node, sort: str, limit: int | None):
         compiled = compile_node(query)
-        wanted = max(offset + limit, 1)
         if sort == "relevance":
-            results = self._searcher.search(compiled, limit=wanted)
+            # Whoosh's shortcuts (block quality, replacing matchers as the minimum score
+            # rises) skip documents they judge unable to reach the top: with boosts below 1,
+            # negations or unscored keyword filters they skip good ones and miscount the
+            # total. A full pass is needed for an exact total anyway.
+            if limit is None:
+                collector = collectors.UnlimitedCollector()
+                collector.replace = 0
+            else:
+                collector = collectors.TopCollector(limit, usequality=False, replace=0)
         else:
             key = "key_oldest" if sort == "oldest" else "key_newest"
-            results = self._searcher.search(compiled, limit=wanted, sortedby=key)
-        total = len(results)
+            collector = collectors.SortingCollector(key, limit=limit)
+        self._searcher.search_with_collector(compiled, collector)
+        return collector.results()
+
+    def search(self, query, sort="relevance", offset=0, limit=10):
+        results = self._results(query, sort, max(offset + limit, 1))
         scored = sort == "relevance"
         hits = [self._stored(hit.fields(), hit.score if scored else None)
                 for hit in results[offset:offset + limit]]
-        return total, hits
+        return len(results), hits
 
     def iter_hits(self, query, sort="relevance"):
-        compiled = compile_node(query)
-        if sort == "relevance":
-            results = self._searcher.search(compiled, limit=None)
-        else:
-            key = "key_oldest" if sort == "oldest" else "key_newest"
-            results = self._searcher.search(compiled, limit=None, sortedby=key)
         scored = sort == "relevance"
-        for hit in results:
+        for hit in self._results(query, sort, None):
             yield self._stored(hit.fields(), hit.score if scored else None)
 
     def _docnums(self, query: nodes.Node) -> Iterator[int]:

@@ -3,7 +3,7 @@ bytes become text when the file does not say its encoding."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -20,6 +20,9 @@ class SourceFile:
     data: bytes
     # A publisher name from the configuration, overriding the reader's own.
     source: str | None = None
+    # For JSON exports that name fields their own way: our field -> their key
+    # (`{"headline": "title", "date": "published_at"}`), from the configuration.
+    field_map: Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:

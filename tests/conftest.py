@@ -1,0 +1,50 @@
+"""Shared fixtures: the shared corpora, small archives, and the engines every
+behaviour is checked against."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wiresearch import Archive
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+CORPORA = REPO.parent / "shared" / "corpora"
+ENGINES = ["whoosh", "tantivy"]
+if not (REPO / "wiresearch" / "engine" / "tantivy_engine.py").exists():
+    ENGINES = ["whoosh"]
+
+
+def corpus(*parts: str) -> Path:
+    """A path in ../shared/corpora, or skip the test when the corpora are absent."""
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs the shared corpora at {CORPORA} (not present on this machine)")
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def sample_archive(request, tmp_path_factory) -> Archive:
+    """The repository's data/ sample, indexed once per engine; read-only for tests."""
+    folder = tmp_path_factory.mktemp(f"sample-{request.param}")
+    archive = Archive(folder / "index")
+    report = archive.index([DATA], engine=request.param)
+    assert not report.rejected, report.rejected
+    yield archive
+    archive.close()
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of data/."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target

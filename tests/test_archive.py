@@ -1,0 +1,242 @@
+"""The library against the repository's sample archive, on every engine."""
+
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+from tests.conftest import DATA
+from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
+
+RAW = (DATA / "reuters21578" / "reut2-000.sgm").read_text("latin-1")
+RAW_RECORDS = re.findall(r"<REUTERS\b.*?</REUTERS>", RAW, re.S)
+SAMPLE_SIZE = 1000 + 20 + 1  # Reuters file, BBC files, CountryWire article
+
+
+def raw_count(pattern):
+    return sum(1 for record in RAW_RECORDS if re.search(pattern, record, re.S))
+
+
+def test_everything_is_indexed(sample_archive):
+    results = sample_archive.search("*", facets=["source"])
+    assert results.total == SAMPLE_SIZE
+    assert {b.value: b.count for b in results.facets["source"]} == {
+        "Reuters": 1000, "BBC": 20, "CountryWatch": 1}
+    assert sample_archive.search("").total == SAMPLE_SIZE
+
+
+def test_country_facet_equals_counts_from_the_raw_file(sample_archive):
+    results = sample_archive.search("*", facets=["country"], facet_size=1000)
+    counts = {bucket.value: bucket.count for bucket in results.facets["country"]}
+    # The CountryWire article is about the US and Russia.
+    assert counts["US"] == raw_count(r"<PLACES>(?:(?!</PLACES>).)*<D>usa</D>") + 1
+    assert counts["GB"] == raw_count(r"<PLACES>(?:(?!</PLACES>).)*<D>uk</D>")
+    assert counts["JP"] == raw_count(r"<PLACES>(?:(?!</PLACES>).)*<D>japan</D>")
+
+
+def test_month_facet_equals_counts_from_the_raw_file(sample_archive):
+    results = sample_archive.search("*", facets=["month", "year"])
+    raw_months = Counter()
+    for record in RAW_RECORDS:
+        day, month, year = re.search(r"<DATE>\s*(\d+)-([A-Z]{3})-(\d{4})", record).groups()
+        raw_months[dt.datetime.strptime(f"{year}-{month}", "%Y-%b").strftime("%Y-%m")] += 1
+    assert {b.value: b.count for b in results.facets["month"]} == dict(raw_months)
+    assert [(b.value, b.count) for b in results.facets["year"]] == [("1987", 1000)]
+
+
+@pytest.mark.parametrize("newid", ["1", "5", "42", "100", "250", "517", "750", "998"])
+def test_a_headline_typed_word_for_word_finds_its_article_first(sample_archive, newid):
+    headline = re.search(rf'NEWID="{newid}">.*?<TITLE>(.*?)</TITLE>', RAW, re.S).group(1)
+    headline = headline.replace("&lt;", "<").replace("&amp;", "&")
+    results = sample_archive.search(headline, limit=3)
+    assert results.hits[0].id == f"reuters21578:{newid}"
+
+
+def test_words_are_anded_and_ranked(sample_archive):
+    both = sample_archive.search("cocoa Bahia")
+    assert [hit.id for hit in both.hits] == ["reuters21578:1"]
+    either = sample_archive.search("cocoa OR Bahia")
+    assert either.total >= sample_archive.search("cocoa").total
+    scores = [hit.score for hit in sample_archive.search("oil", limit=20).hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_filters_narrow_results(sample_archive):
+    everything = sample_archive.search("*").total
+    assert sample_archive.search("*", sources=["bbc"]).total == 20
+    assert sample_archive.search("*", topics=["business"]).total == 4
+    assert sample_archive.search("*", countries=["Russia"]).total == 1
+    usa = sample_archive.search("*", countries=["usa"]).total
+    assert usa == sample_archive.search("*", countries=["US"]).total
+    assert usa == sample_archive.search("*", countries=["United States"]).total
+    assert sample_archive.search("*", regions=["europe"]).total < everything
+    both = sample_archive.search("*", countries=["US", "JP"]).total
+    assert both > usa
+    march = sample_archive.search("*", date_from="1987-03-01", date_to="1987-03-31").total
+    assert 0 < march < 1000
+    assert march == sample_archive.search("date:1987-03").total
+    assert sample_archive.search("*", date_from="1987-02-26", date_to="1987-02-26").total == \
+        raw_count(r"<DATE>\s*26-FEB-1987")
+
+
+def test_unknown_filter_values_are_usage_errors(sample_archive):
+    with pytest.raises(UsageError, match="unknown country"):
+        sample_archive.search("*", countries=["Narnia"])
+    with pytest.raises(UsageError, match="unknown facet"):
+        sample_archive.search("*", facets=["colour"])
+    with pytest.raises(UsageError, match="bad date"):
+        sample_archive.search("*", date_from="1987-13")
+    with pytest.raises(UsageError, match="after"):
+        sample_archive.search("*", date_from="1988", date_to="1987")
+    with pytest.raises(UsageError, match="sort"):
+        sample_archive.search("*", sort="random")
+    with pytest.raises(QueryError):
+        sample_archive.search('"oil prices')
+
+
+def test_sorting_by_date_puts_undated_last(sample_archive):
+    newest = sample_archive.search("*", sort="newest", limit=1000).hits
+    oldest = sample_archive.search("*", sort="oldest", limit=1000).hits
+    dated = [hit.date for hit in newest if hit.date is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert [h.date for h in oldest if h.date] == sorted(h.date for h in oldest if h.date)
+    assert newest[0].score is None
+    everything = [hit for page in (1, 2) for hit in sample_archive.search(
+        "*", sort="oldest", limit=1000, page=page).hits]
+    # BBC and CountryWire articles have no dates: they come after every dated one.
+    assert all(hit.date is not None for hit in everything[:1000])
+    assert all(hit.date is None for hit in everything[1000:])
+
+
+def test_pages_continue_each_other(sample_archive):
+    first_twenty = [h.id for h in sample_archive.search("oil", limit=20, sort="newest").hits]
+    page_two = [h.id for h in sample_archive.search("oil", limit=10, page=2,
+                                                    sort="newest").hits]
+    assert page_two == first_twenty[10:]
+
+
+def test_facets_count_all_matches_not_the_page(sample_archive):
+    results = sample_archive.search("oil", facets=["topic"], limit=1, facet_size=1000)
+    assert len(results.hits) == 1
+    assert sum(b.count for b in results.facets["topic"]) >= results.total - raw_count("NOTHING")
+    crude = next(b.count for b in results.facets["topic"] if b.value == "crude")
+    assert crude == sample_archive.search("oil", topics=["crude"]).total
+
+
+def test_a_facet_ignores_its_own_filter(sample_archive):
+    plain = sample_archive.search("*", facets=["country"], facet_size=1000)
+    filtered = sample_archive.search("*", countries=["usa"], facets=["country", "source"],
+                                     facet_size=1000)
+    assert [b.value for b in filtered.facets["country"]] == \
+        [b.value for b in plain.facets["country"]]
+    # Other facets do apply the country filter.
+    assert {b.value for b in filtered.facets["source"]} == {"Reuters", "CountryWatch"}
+
+
+def test_facet_size_truncates_and_says_so(sample_archive):
+    results = sample_archive.search("*", facets=["country", "region"], facet_size=3)
+    assert len(results.facets["country"]) == 3 and results.facets["country"].truncated
+    counts = [b.count for b in results.facets["country"]]
+    assert counts == sorted(counts, reverse=True)
+    full = sample_archive.search("*", facets=["region"], facet_size=10)
+    assert not full.facets["region"].truncated
+    assert results.to_dict()["facets_truncated"]["country"] is True
+
+
+def test_month_buckets_fill_gaps_in_calendar_order(sample_archive):
+    months = sample_archive.search("*", facets=["month"]).facets["month"]
+    values = [b.value for b in months]
+    assert values == sorted(values) and values[0] == "1987-02" and values[-1] == "1987-03"
+    assert months[0].label == "Feb 1987"
+
+
+def test_json_shape_matches_the_contract(sample_archive):
+    data = sample_archive.search("cocoa", facets=["country", "year"], limit=1).to_dict()
+    assert {"query", "total", "page", "limit", "hits", "facets", "suggestion"} <= set(data)
+    hit = data["hits"][0]
+    assert {"id", "score", "headline", "date", "source", "countries", "regions", "topics",
+            "snippet"} <= set(hit)
+    assert hit["date"] == "1987-02-26T15:01:01Z"
+    assert "<mark>cocoa</mark>" in hit["snippet"]
+    assert set(data["facets"]["country"][0]) == {"value", "label", "count"}
+
+
+def test_snippets_are_escaped(sample_archive):
+    hit = sample_archive.search('"Viacom"', limit=1).hits[0]
+    assert "<" not in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_get_returns_the_whole_article(sample_archive):
+    article = sample_archive.get("countrywire:000_3e0ea549a971dbf5")
+    assert article.headline == "Trump-Putin meeting dominates G20 in Germany"
+    assert article.countries == ("US", "RU") and article.date is None
+    assert article.body.count("\n\n") >= 5
+    with pytest.raises(ArticleNotFoundError):
+        sample_archive.get("reuters21578:999999")
+
+
+def test_copies_collapse_into_one_hit(sample_archive):
+    loose = sample_archive.search('"export licensing reform"', limit=10)
+    assert {"reuters21578:32", "reuters21578:55"} <= {hit.id for hit in loose.hits}
+    folded = sample_archive.search('"export licensing reform"', limit=10, collapse=True)
+    ids = [hit.id for hit in folded.hits]
+    assert len([i for i in ids if i in ("reuters21578:32", "reuters21578:55")]) == 1
+    kept = next(hit for hit in folded.hits if hit.id in ("reuters21578:32", "reuters21578:55"))
+    other = {"reuters21578:32", "reuters21578:55"} - {kept.id}
+    assert other <= set(kept.duplicates)
+    assert folded.total == loose.total
+
+
+def test_recent_mode_favours_newer_stories(sample_archive):
+    newest = sample_archive.search("oil", sort="newest", limit=1).hits[0]
+    plain = sample_archive.search("oil", limit=5).hits
+    recent = sample_archive.search("oil", recent="1h", limit=5).hits
+    assert recent[0].date == newest.date
+    assert [h.id for h in plain] != [h.id for h in recent]
+    with pytest.raises(UsageError, match="half-life"):
+        sample_archive.search("oil", recent="soon")
+
+
+def test_did_you_mean_uses_the_index_vocabulary(sample_archive):
+    assert sample_archive.search("cocao").suggestion == "cocoa"
+    assert sample_archive.search("Lavorv").suggestion == "Lavrov"
+    assert sample_archive.search("cocoa").suggestion is None
+
+
+def test_similar_finds_related_stories_not_copies(sample_archive):
+    results = sample_archive.similar("reuters21578:32", limit=5)
+    ids = [hit.id for hit in results.hits]
+    assert "reuters21578:32" not in ids and "reuters21578:55" not in ids
+    assert results.total > 0
+    cocoa = sample_archive.similar("reuters21578:1", limit=3)
+    assert "reuters21578:275" in [hit.id for hit in cocoa.hits]
+
+
+def test_timeline_buckets_sum_to_the_total(sample_archive):
+    by_day = sample_archive.timeline("oil", by="day")
+    assert sum(b.count for b in by_day.buckets) == by_day.total - by_day.undated
+    assert by_day.total == sample_archive.search("oil").total
+    days = [b.start for b in by_day.buckets]
+    assert days == [days[0] + dt.timedelta(days=n) for n in range(len(days))]
+    by_week = sample_archive.timeline("oil", by="week")
+    assert all(b.start.weekday() == 0 for b in by_week.buckets)
+    assert sum(b.count for b in by_week.buckets) == sum(b.count for b in by_day.buckets)
+    everything = sample_archive.timeline("", by="year")
+    assert everything.undated == 21
+
+
+def test_export_streams_every_match_with_chosen_fields(sample_archive):
+    rows = list(sample_archive.export("oil", fields=["id", "headline", "date"]))
+    assert len(rows) == sample_archive.search("oil").total
+    assert set(rows[0]) == {"id", "headline", "date"}
+    with pytest.raises(UsageError, match="unknown field"):
+        list(sample_archive.export("oil", fields=["colour"]))
+
+
+def test_stats_describe_the_index(sample_archive):
+    stats = sample_archive.stats()
+    assert stats["documents"] == SAMPLE_SIZE
+    assert stats["oldest"] == "1987-02-26T15:01:01Z"
+    assert stats["sources"] == {"Reuters": 1000, "BBC": 20, "CountryWatch": 1}
+    assert stats["engine"] in ("whoosh", "tantivy")

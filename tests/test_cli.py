@@ -1,0 +1,143 @@
+"""The command line: a thin layer over the library, one-line errors, exit codes."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA
+from wiresearch.cli import cli
+
+
+def run(*args, index=None):
+    runner = CliRunner()
+    prefix = ["--index", str(index)] if index else []
+    return runner.invoke(cli, [*prefix, *map(str, args)], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "index"
+    result = run("index", DATA, "--json", index=folder)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_index_reports_json(tmp_path):
+    result = run("index", DATA / "countrywire", "--json", index=tmp_path / "ix")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["added"] == 1 and report["documents"] == 1 and report["rejected"] == []
+
+
+def test_search_json_is_the_library_results(index, sample_archive):
+    result = run("search", "oil", "--country", "usa", "--facet", "country", "--facet", "year",
+                 "--limit", "3", "--json", index=index)
+    assert result.exit_code == 0
+    from wiresearch import Archive
+
+    with Archive(index) as archive:
+        expected = archive.search("oil", countries=["usa"], facets=["country", "year"],
+                                  limit=3).to_dict()
+    assert json.loads(result.output) == expected
+
+
+def test_human_output_reads_well_and_has_no_colour_when_piped(index):
+    result = run("search", "cocoa", index=index)
+    assert result.exit_code == 0
+    out = result.output
+    assert "  1. BAHIA COCOA REVIEW" in out
+    assert "1987-02-26 15:01 UTC · Reuters · SALVADOR · El Salvador" in out
+    assert "\x1b[" not in out and "<mark>" not in out
+    assert "2 articles" in out and "Country:" in out and "Year: 1987" in out
+
+
+def test_human_output_colours_matches_on_a_terminal(index):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--index", str(index), "search", "cocoa"], color=True)
+    assert "\x1b[" in result.output
+
+
+def test_multi_word_queries_need_no_quotes(index):
+    joined = json.loads(run("search", "cocoa", "Bahia", "--json", index=index).output)
+    quoted = json.loads(run("search", "cocoa Bahia", "--json", index=index).output)
+    assert joined["total"] == quoted["total"] == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", '"oil prices'], "unbalanced quote"),
+    (["search", "oil", "--facet", "colour"], "unknown facet"),
+    (["search", "oil", "--from", "1987-13"], "bad date"),
+    (["search", "date:[x TO y]"], "bad date"),
+    (["search", "oil", "--limit", "zero"], "zero"),
+    (["search", "oil", "--sort", "random"], "unknown sort"),
+    (["show", "reuters21578:999999"], "no article"),
+    (["search", "x" * 10000], "limit is"),
+    (["search", "oil\x01"], "control character"),
+    (["timeline", "oil", "--by", "fortnight"], "unknown --by"),
+])
+def test_bad_input_is_one_line_on_stderr_and_non_zero(index, args, message):
+    result = run(*args, index=index)
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_index_says_how_to_build_one(tmp_path):
+    result = run("search", "oil", index=tmp_path / "nowhere")
+    assert result.exit_code == 3
+    assert "wiresearch --index" in result.stderr
+
+
+def test_show_stats_timeline_similar(index):
+    shown = json.loads(run("show", "reuters21578:1", "--json", index=index).output)
+    assert shown["headline"] == "BAHIA COCOA REVIEW" and shown["body"].startswith("Showers")
+    stats = json.loads(run("stats", "--json", index=index).output)
+    assert stats["documents"] == 1021 and stats["engine"] == "whoosh"
+    series = json.loads(run("timeline", "oil", "--by", "day", "--json", index=index).output)
+    total = json.loads(run("search", "oil", "--json", index=index).output)["total"]
+    assert sum(b["count"] for b in series["buckets"]) + series["undated"] == total
+    chart = run("timeline", "oil", "--by", "day", index=index).output
+    assert "1987-02-26" in chart and "█" in chart
+    csv_text = run("timeline", "oil", "--csv", index=index).output.splitlines()
+    assert csv_text[0] == "month,start,count" and csv_text[1].startswith("1987-02,")
+    similar = json.loads(run("similar", "reuters21578:1", "--json", index=index).output)
+    assert similar["hits"][0]["id"] == "reuters21578:275"
+
+
+def test_export_streams_all_matches(index):
+    total = json.loads(run("search", "oil", "--json", index=index).output)["total"]
+    lines = run("search", "oil", "--format", "jsonl", "--all", "--fields", "id,headline",
+                index=index).output.splitlines()
+    assert len(lines) == total > 10
+    assert set(json.loads(lines[0])) == {"id", "headline"}
+    text = run("search", "oil", "--format", "csv", "--all", index=index).output
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == total and rows[0]["id"].startswith("reuters21578:")
+    assert "\n" in "".join(row["body"] for row in rows)  # paragraphs survive, quoted
+    page = run("search", "oil", "--format", "jsonl", index=index).output.splitlines()
+    assert len(page) == 10
+
+
+def test_collapse_is_on_for_people_and_off_for_json(index):
+    human = run("search", '"export licensing reform"', index=index).output
+    assert "copy" in human and "reuters21578:55" in human
+    data = json.loads(run("search", '"export licensing reform"', "--json", index=index).output)
+    assert not data["collapsed"]
+    folded = json.loads(run("search", '"export licensing reform"', "--json", "--collapse",
+                            index=index).output)
+    assert len(folded["hits"]) == len(data["hits"]) - 1
+
+
+def test_command_line_program_starts_and_pipes(index):
+    env = {**os.environ, "WIRESEARCH_INDEX": str(index)}
+    done = subprocess.run([sys.executable, "-m", "wiresearch.cli", "search", "cocoa"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and "BAHIA COCOA REVIEW" in done.stdout
+    assert done.stderr == ""

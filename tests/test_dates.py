@@ -1,0 +1,71 @@
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wiresearch.dates import AbsurdDate, parse_source_date, parse_user_date
+from wiresearch.errors import UsageError
+
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("26-FEB-1987 15:01:01.79", dt.datetime(1987, 2, 26, 15, 1, 1, tzinfo=UTC)),
+    ("  3-APR-1987 07:09:06.48", dt.datetime(1987, 4, 3, 7, 9, 6, tzinfo=UTC)),
+    ("3-MAR-1987  09:15:05.40", dt.datetime(1987, 3, 3, 9, 15, 5, tzinfo=UTC)),
+    ("27-MAR-1987 00:02:59.13\x05\x05\x05RM", dt.datetime(1987, 3, 27, 0, 2, 59, tzinfo=UTC)),
+    # An impossible hour keeps the day.
+    ("6-APR-1987 605:00:00.00", dt.date(1987, 4, 6)),
+    ("20170707T101500+0200", dt.datetime(2017, 7, 7, 8, 15, tzinfo=UTC)),
+    ("2017-07-07", dt.date(2017, 7, 7)),
+    ("2004-05-01T12:00:00Z", dt.datetime(2004, 5, 1, 12, tzinfo=UTC)),
+])
+def test_source_dates_become_utc(text, expected):
+    assert parse_source_date(text) == expected
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "not a date at all"])
+def test_unreadable_source_dates_are_none(text):
+    assert parse_source_date(text) is None
+
+
+def test_absurd_source_dates_are_refused():
+    with pytest.raises(AbsurdDate):
+        parse_source_date("2987-01-01")
+    with pytest.raises(AbsurdDate):
+        parse_source_date("01-JAN-1200 00:00:00.00")
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("1987", dt.date(1987, 1, 1), dt.date(1988, 1, 1)),
+    ("1987-03", dt.date(1987, 3, 1), dt.date(1987, 4, 1)),
+    ("1987-12", dt.date(1987, 12, 1), dt.date(1988, 1, 1)),
+    ("1987-03-15", dt.date(1987, 3, 15), dt.date(1987, 3, 16)),
+])
+def test_user_dates_are_half_open_ranges(text, start, end):
+    assert parse_user_date(text) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["1987-13", "87-03", "1987/03", "1987-02-30", "soon", ""])
+def test_bad_user_dates_say_how_to_write_them(text):
+    with pytest.raises(UsageError):
+        parse_user_date(text)
+
+
+@given(st.text(max_size=40))
+def test_user_date_parser_only_raises_usage_errors(text):
+    try:
+        start, end = parse_user_date(text)
+    except UsageError:
+        return
+    assert start < end
+
+
+@given(st.text(max_size=60))
+def test_source_date_parser_never_crashes(text):
+    try:
+        value = parse_source_date(text)
+    except AbsurdDate:
+        return
+    assert value is None or isinstance(value, dt.date)

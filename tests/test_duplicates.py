@@ -1,0 +1,44 @@
+from wiresearch import analysis
+from wiresearch.duplicates import bands, distance, is_copy, probes, simhash
+
+STORY = ("The Bank of England said it had provided the money market with assistance of "
+         "215 mln stg in the afternoon session, bringing its total help so far today to "
+         "415 mln stg after it forecast a shortage of around 500 mln stg. The central bank "
+         "bought bills in band one at 10-7/8 pct and in band two at 10-13/16 pct. "
+         "Earlier, the bank had said it expected the shortage to be smaller, but revised "
+         "its estimate after taking account of exchequer transactions and a rise in the "
+         "note circulation. Dealers said conditions in the market were tight throughout the "
+         "day, with overnight money trading between 11 and 11-1/4 pct before easing late in "
+         "the session as the bank's help came through. Treasury bill rates were little "
+         "changed, and traders said they expected the authorities to keep a firm grip on "
+         "short-term rates ahead of next week's figures on money supply and bank lending, "
+         "which are due on Tuesday and are likely to show continued strong growth.")
+
+
+def signature(text):
+    return simhash(analysis.words(text))
+
+
+def test_light_edits_keep_the_signature_close():
+    refiled = STORY.replace("215 mln", "216 mln")
+    assert is_copy(signature(STORY), signature(refiled))
+    assert is_copy(signature(STORY), signature(STORY + " Reuter"))
+
+
+def test_different_stories_are_far_apart():
+    other = ("Showers continued throughout the week in the Bahia cocoa zone, alleviating "
+             "the drought since early January and improving prospects for the temporao.")
+    assert distance(signature(STORY), signature(other)) > 10
+
+
+def test_copies_are_found_by_probing_their_bands():
+    first, second = signature(STORY), signature(STORY.replace("500", "550"))
+    assert is_copy(first, second)
+    assert any(key in candidates for key, candidates in zip(bands(second), probes(first),
+                                                            strict=True))
+
+
+def test_signature_is_stable_across_processes():
+    # blake2b, not Python's randomized hash(): the same text gives the same number.
+    assert signature("cocoa prices rose in brazil") == signature("cocoa prices rose in brazil")
+    assert signature("") == 0

@@ -1,0 +1,132 @@
+"""Indexing through the library: bad files are reported, never fatal; runs are
+incremental; nothing indexed is lost."""
+
+import json
+import os
+import shutil
+
+from click.testing import CliRunner
+
+from tests.conftest import DATA
+from wiresearch import Archive
+from wiresearch.cli import cli
+
+REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
+
+
+def write_mixed_folder(folder):
+    folder.mkdir()
+    shutil.copytree(DATA / "bbc" / "business", folder / "bbc" / "business")
+    shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", folder / "cw.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.dat").write_bytes(bytes(range(256)) * 64)
+    text = REUTERS.read_bytes()
+    (folder / "broken.sgm").write_bytes(text[: len(text) // 3])
+
+
+def test_bad_files_are_reported_and_good_ones_indexed(tmp_path, engine_name):
+    folder = tmp_path / "in"
+    write_mixed_folder(folder)
+    with Archive(tmp_path / "index") as archive:
+        report = archive.index([folder], engine=engine_name)
+        reasons = {os.path.basename(r.path): r.reason for r in report.rejected}
+        assert reasons["empty.txt"] == "empty file"
+        assert reasons["binary.dat"].startswith("binary file")
+        assert "truncated" in reasons["broken.sgm"]
+        good_reuters = sum(1 for r in report.rejected if r.path.endswith("broken.sgm"))
+        assert good_reuters == 1
+        assert archive.search("*", sources=["BBC"]).total == 4
+        assert archive.search("*", sources=["CountryWatch"]).total == 1
+        reuters = archive.search("*", sources=["Reuters"]).total
+        assert 300 < reuters < 340  # the whole records of the first third
+
+
+def test_index_command_exits_4_when_input_was_rejected(tmp_path):
+    folder = tmp_path / "in"
+    write_mixed_folder(folder)
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index", str(folder)])
+    assert result.exit_code == 4
+    assert "rejected" in result.output and "empty.txt: empty file" in result.output
+
+
+def test_second_run_reads_nothing_and_changes_nothing(tmp_path, data_copy, engine_name):
+    with Archive(tmp_path / "index") as archive:
+        first = archive.index([data_copy], engine=engine_name)
+        again = archive.index([data_copy])
+    assert first.added == 1021 and first.full
+    assert (again.added, again.updated, again.deleted, again.files_read) == (0, 0, 0, 0)
+    assert again.unchanged == 1021 and again.files_unchanged == 22
+
+
+def test_changed_and_removed_files_are_applied_by_article(tmp_path, data_copy, engine_name):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy], engine=engine_name)
+    sgm = data_copy / "reuters21578" / "reut2-000.sgm"
+    sgm.write_bytes(sgm.read_bytes().replace(b"Showers continued throughout the week",
+                                             b"Heavy showers continued throughout the week"))
+    os.remove(data_copy / "bbc" / "tech" / "001.txt")
+    report = archive.index([data_copy])
+    assert (report.added, report.updated, report.deleted) == (0, 1, 1)
+    assert report.unchanged == 1021 - 2
+    assert report.files_changed == [str(sgm)]
+    assert archive.get("reuters21578:1").body.startswith("Heavy showers")
+    assert archive.search("*").total == 1020
+    assert archive.search('"heavy showers"').total == 1
+    archive.close()
+
+
+def test_touched_but_identical_file_is_not_reindexed(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    target = data_copy / "countrywire" / "000_3e0ea549a971dbf5.txt"
+    os.utime(target, (1, 1))
+    report = archive.index([data_copy])
+    assert report.files_read == 1 and report.updated == 0 and report.files_unchanged == 22
+    third = archive.index([data_copy])
+    assert third.files_read == 0
+
+
+def test_indexing_a_subfolder_does_not_delete_the_rest(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    report = archive.index([data_copy / "bbc"])
+    assert report.deleted == 0
+    assert archive.search("*").total == 1021
+
+
+def test_a_file_that_turns_unreadable_keeps_its_last_articles(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    target = data_copy / "bbc" / "sport" / "001.txt"
+    target.write_bytes(b"\x00\x01\x02" * 100)
+    report = archive.index([data_copy])
+    assert report.files_stale == [str(target)]
+    assert any(r.path == str(target) for r in report.rejected)
+    assert archive.get("bbc:sport/001").headline
+    assert archive.search("*").total == 1021
+
+
+def test_same_id_from_two_files_is_reported_once(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    shutil.copy(REUTERS, folder / "a" / "reut2-000.sgm")
+    shutil.copy(REUTERS, folder / "b" / "reut2-000.sgm")
+    with Archive(tmp_path / "index") as archive:
+        report = archive.index([folder])
+        assert report.added == 1000
+        assert len([r for r in report.rejected if "already indexed from" in r.reason]) == 1000
+        assert archive.search("*").total == 1000
+
+
+def test_dry_run_changes_nothing(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    (data_copy / "bbc" / "tech" / "001.txt").unlink()
+    shutil.copy(DATA / "bbc" / "tech" / "002.txt", data_copy / "bbc" / "tech" / "009.txt")
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "index",
+                                      str(data_copy), "--dry-run", "--json"])
+    plan = json.loads(result.output)
+    assert plan["dry_run"] and len(plan["files"]["new"]) == 1
+    assert len(plan["files"]["removed"]) == 1
+    assert archive.search("*").total == 1021

@@ -1,0 +1,118 @@
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wiresearch.model import RawRecord
+from wiresearch.normalize import (
+    clean_body,
+    clean_dateline,
+    clean_text,
+    normalize,
+    paragraphs,
+)
+
+
+def record(**fields) -> RawRecord:
+    base = dict(collection="test", native_id="1", source="Test", headline="Headline",
+                body="Body text.")
+    base.update(fields)
+    return RawRecord(**base)
+
+
+def test_control_characters_entities_and_odd_spaces_are_cleaned():
+    assert clean_text("a\x02b\x7fc\u00a0d\u200be") == "a b c de"
+    assert clean_text("caf&eacute; &amp; <b>bar</b>", markup=True) == "café & bar"
+    assert clean_text("cafe\u0301") == "café"  # NFC
+
+
+def test_indented_lines_start_paragraphs_and_wrapped_lines_join():
+    text = "First line\nwraps here.\n    Second paragraph\ncontinues.\n\nThird."
+    assert paragraphs(text) == ["First line wraps here.", "Second paragraph continues.",
+                                "Third."]
+
+
+def test_common_indentation_is_not_a_paragraph_break():
+    text = "    One paragraph on one line.\n\n    Another one."
+    assert paragraphs(text) == ["One paragraph on one line.", "Another one."]
+
+
+def test_reuters_sign_off_and_filler_are_removed():
+    assert clean_body("Prices rose.\n    Traders said so.\n Reuter\n\x03") == \
+        "Prices rose.\n\nTraders said so."
+    assert clean_body("Blah blah blah.\n\x03") == ""
+
+
+def test_countrywatch_footer_is_removed():
+    body = ("The meeting ended.\n\nCopyright 2018 CountryWatch, Inc. All Rights Reserved.\n"
+            "No portion of CountryWatch content can ever be reproduced.")
+    assert clean_body(body) == "The meeting ended."
+
+
+def test_dateline_keeps_the_place():
+    assert clean_dateline("    SALVADOR, Feb 26 - ") == "SALVADOR"
+    assert clean_dateline("NEW YORK, March 2 -") == "NEW YORK"
+    assert clean_dateline("") == ""
+
+
+def test_article_fields_are_normalized():
+    result = normalize(record(date="26-FEB-1987 15:01:01.79", places=("usa", "ussr", "usa"),
+                              topics=("Cocoa", " coffee ", "cocoa"), dateline="LONDON, Feb 26 -"))
+    article = result.article
+    assert article.id == "test:1"
+    assert article.date == dt.datetime(1987, 2, 26, 15, 1, 1, tzinfo=dt.timezone.utc)
+    assert article.countries == ("US", "SUHH")
+    assert article.regions == ("Americas", "Europe")
+    assert article.topics == ("cocoa", "coffee")
+    assert article.dateline == "LONDON"
+    assert result.warnings == ()
+
+
+def test_checksum_changes_with_content_and_only_then():
+    first = normalize(record()).article
+    again = normalize(record()).article
+    edited = normalize(record(body="Body text, edited.")).article
+    assert first.checksum == again.checksum
+    assert first.checksum != edited.checksum
+    assert first.signature == again.signature
+
+
+def test_missing_headline_comes_from_the_first_line():
+    article = normalize(record(headline="", body="FEDERAL RESERVE WEEKLY REPORT\nrows")).article
+    assert article.headline == "FEDERAL RESERVE WEEKLY REPORT rows"
+
+
+def test_empty_record_is_kept_and_flagged():
+    result = normalize(record(headline="", body="\x02\n\x03\n"))
+    assert result.article.headline == "" and result.article.body == ""
+    assert any("no text" in warning for warning in result.warnings)
+
+
+def test_absurd_or_unreadable_dates_are_dropped_with_a_warning():
+    absurd = normalize(record(date="2987-05-01"))
+    assert absurd.article.date is None
+    assert any("outside" in warning for warning in absurd.warnings)
+    unreadable = normalize(record(date="sometime soon"))
+    assert unreadable.article.date is None and unreadable.warnings
+
+
+def test_a_copyright_year_is_not_a_date():
+    article = normalize(record(body="Text.\n\nCopyright 2018 CountryWatch, Inc. All Rights "
+                                    "Reserved.")).article
+    assert article.date is None
+    assert "2018" not in article.body
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@given(headline=texts, body=texts, date=st.none() | texts,
+       places=st.lists(texts, max_size=3), topics=st.lists(texts, max_size=3),
+       markup=st.booleans())
+def test_normalize_takes_any_record(headline, body, date, places, topics, markup):
+    result = normalize(record(headline=headline, body=body, date=date, places=tuple(places),
+                              topics=tuple(topics), markup=markup))
+    article = result.article
+    assert "\x00" not in article.body and "\x02" not in article.headline
+    assert all(len(code) in (2, 4) for code in article.countries)
+    assert article.date is None or 1800 <= article.date.year

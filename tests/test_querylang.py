@@ -1,0 +1,167 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wiresearch import nodes
+from wiresearch.dates import epoch_seconds
+from wiresearch.errors import QueryError, UsageError
+from wiresearch.querylang import MAX_QUERY_LENGTH, parse
+from wiresearch.ranking import FIELD_WEIGHTS
+
+import datetime as dt
+
+
+def across(make):
+    return nodes.Or(tuple(make(name, FIELD_WEIGHTS[name]) for name in nodes.TEXT_FIELDS))
+
+
+def term(text):
+    return across(lambda name, weight: nodes.Term(name, text, weight))
+
+
+def seconds(*parts):
+    return epoch_seconds(dt.date(*parts))
+
+
+def test_empty_and_star_match_everything():
+    assert parse("").node == nodes.MatchAll()
+    assert parse("  * ").node == nodes.MatchAll()
+
+
+def test_words_are_analyzed_and_anded():
+    parsed = parse("Cocoa Exports")
+    assert parsed.node == nodes.And((term("cocoa"), term("export")))
+    assert [w.text for w in parsed.words] == ["Cocoa", "Exports"]
+
+
+def test_stop_words_are_dropped_outside_quotes_only():
+    assert parse("the cocoa").node == term("cocoa")
+    phrase = parse('"bank of england"').node
+    assert phrase.children[0] == nodes.Phrase("headline", ("bank", "of", "england"), 0,
+                                              FIELD_WEIGHTS["headline"])
+
+
+def test_or_binds_tighter_than_and():
+    assert parse("cocoa brazil OR ghana").node == nodes.And(
+        (term("cocoa"), nodes.Or((term("brazil"), term("ghana")))))
+
+
+def test_not_and_minus_exclude():
+    assert parse("cocoa -rain").node == nodes.And((term("cocoa"), nodes.Not(term("rain"))))
+    assert parse("cocoa NOT rain").node == parse("cocoa -rain").node
+    assert parse("-rain").node == nodes.And((nodes.Not(term("rain")),))
+
+
+def test_grouping():
+    assert parse("(cocoa OR coffee) brazil").node == nodes.And(
+        (nodes.Or((term("cocoa"), term("coffe"))), term("brazil")))
+
+
+def test_phrase_and_proximity():
+    exact = parse('"oil prices"').node
+    near = parse('"oil prices"~3').node
+    assert exact.children[1] == nodes.Phrase("body", ("oil", "price"), 0, 1.0)
+    assert near.children[1] == nodes.Phrase("body", ("oil", "price"), 3, 1.0)
+
+
+def test_proximity_of_three_words_is_pairwise():
+    node = parse('"a big oil"~2').node.children[1]
+    assert node == nodes.And((nodes.Phrase("body", ("a", "big"), 2, 1.0),
+                              nodes.Phrase("body", ("big", "oil"), 2, 1.0)))
+
+
+def test_prefix_and_fuzzy():
+    parsed = parse("export* lavrov~ cat~1")
+    prefix, fuzzy, short = parsed.node.children
+    assert prefix.children[1] == nodes.Prefix("body", "export", 1.0)
+    assert fuzzy.children[1] == nodes.Fuzzy("body", "lavrov", 2, 1.0)
+    assert short.children[1] == nodes.Fuzzy("body", "cat", 1, 1.0)
+    assert parsed.prefixes == {"export"} and ("lavrov", 2) in parsed.fuzzy
+
+
+def test_punctuated_word_is_a_phrase():
+    node = parse("U.S.").node
+    assert node.children[1] == nodes.Phrase("body", ("u", "s"), 0, 1.0)
+
+
+def test_text_fields():
+    assert parse("headline:cocoa").node == nodes.Term("headline", "cocoa",
+                                                      FIELD_WEIGHTS["headline"])
+    assert parse('body:"oil prices"').node == nodes.Phrase("body", ("oil", "price"), 0, 1.0)
+    assert parse("headline:(cocoa OR coffee)").node == nodes.Or(
+        (nodes.Term("headline", "cocoa", 2.0), nodes.Term("headline", "coffe", 2.0)))
+
+
+def test_keyword_fields_resolve_values():
+    assert parse("country:ussr").node == nodes.Term("country", "SUHH")
+    assert parse('country:"West Germany"').node == nodes.Term("country", "DE")
+    assert parse("region:europe").node == nodes.Term("region", "Europe")
+    resolved = parse("source:reuters", lambda field, value: value.title()).node
+    assert resolved == nodes.Term("source", "Reuters")
+    assert parse("country:(US OR GB)").node == nodes.Or(
+        (nodes.Term("country", "US"), nodes.Term("country", "GB")))
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("date:1987-03", (1987, 3, 1), (1987, 4, 1)),
+    ("date:[1987-03-01 TO 1987-03-15]", (1987, 3, 1), (1987, 3, 16)),
+    ("date:{1987-03-01 TO 1987-03-15}", (1987, 3, 2), (1987, 3, 15)),
+    ("date:>2017-01-01", (2017, 1, 2), None),
+    ("date:>=2017-01-01", (2017, 1, 1), None),
+    ("date:<1987-04", None, (1987, 4, 1)),
+    ("date:<=1987-04", None, (1987, 5, 1)),
+    ("date:[* TO 1987-03-15]", None, (1987, 3, 16)),
+])
+def test_dates_inline(text, start, end):
+    expected = nodes.DateRange(seconds(*start) if start else None,
+                               seconds(*end) if end else None)
+    assert parse(text).node == expected
+
+
+@pytest.mark.parametrize("text, message, position", [
+    ('"oil prices', "unbalanced quote", 0),
+    ("(cocoa OR coffee", "unbalanced parenthesis", 0),
+    ("cocoa)", "unbalanced parenthesis", 5),
+    ("cocoa OR", "OR needs something on its right", 6),
+    ("OR cocoa", "OR needs something on its left", 0),
+    ("cocoa AND", "AND needs something on its right", 6),
+    ("date:[x TO y]", "bad date 'x'", 5),
+    ("date:[1987-03", "unbalanced bracket", 5),
+    ("country:Narnia", "unknown country", 8),
+    ("region:Mars", "unknown region", 7),
+    ("headlin:oil", "unknown field 'headlin'", 0),
+    ("ex*rt", "wildcards work only at the end", 0),
+    ('"oil prices"~', "proximity needs a number", 0),
+    ("cocoa\x07", "control character", 5),
+])
+def test_bad_queries_point_at_the_problem(text, message, position):
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+    assert message in str(caught.value)
+    assert caught.value.position == position
+    assert f"at character {position + 1}" in str(caught.value)
+
+
+def test_very_long_queries_are_refused_clearly():
+    with pytest.raises(QueryError, match="limit is"):
+        parse("word " * 2000)
+    assert len("word " * 2000) > MAX_QUERY_LENGTH
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=200))
+def test_parser_takes_any_string(text):
+    try:
+        parsed = parse(text)
+    except UsageError as error:  # QueryError is a UsageError
+        assert str(error)
+        return
+    assert isinstance(parsed.node, nodes.Node)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(['"', "(", ")", "OR", "AND", "NOT", "-", "cocoa", "oil*",
+                                 "lavrov~", "date:1987", "country:US", ":", "~2", "[", "]",
+                                 "date:[1987 TO 1988]", "headline:", "*"]), max_size=12))
+def test_parser_takes_any_mix_of_operators(parts):
+    test_parser_takes_any_string.hypothesis.inner_test(" ".join(parts))

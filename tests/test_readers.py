@@ -1,0 +1,142 @@
+"""The readers of the formats the archive was first built for."""
+
+import gzip
+import shutil
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import DATA, corpus
+from wiresearch.formats import SourceFile, read_source, walk
+from wiresearch.model import RawRecord, Rejection
+from wiresearch.normalize import normalize
+
+
+def read(path, name=None):
+    return list(read_source(SourceFile(str(name or path), path.read_bytes())))
+
+
+def records(items):
+    return [item for item in items if isinstance(item, RawRecord)]
+
+
+def rejections(items):
+    return [item for item in items if isinstance(item, Rejection)]
+
+
+def test_reuters_file_gives_its_1000_records_with_ids_and_fields():
+    items = read(DATA / "reuters21578" / "reut2-000.sgm")
+    found = records(items)
+    assert len(found) == 1000
+    assert [r.native_id for r in found] == [str(n) for n in range(1, 1001)]
+    first = normalize(found[0]).article
+    assert first.id == "reuters21578:1"
+    assert first.headline == "BAHIA COCOA REVIEW"
+    assert first.dateline == "SALVADOR"
+    assert first.countries == ("SV", "US", "UY")
+    assert first.topics == ("cocoa",)
+    assert first.body.startswith("Showers continued throughout the week")
+    assert "Reuter" not in first.body.split()[-1]
+    assert found[0].attributes["lewissplit"] == "TRAIN"
+
+
+def test_reuters_brief_keeps_headline_without_filler():
+    found = records(read(DATA / "reuters21578" / "reut2-000.sgm"))
+    brief = normalize(next(r for r in found if r.native_id == "31")).article
+    assert brief.headline.startswith("U.S. TAX WRITERS SEEK ESTATE TAX CURBS")
+    assert brief.body == ""
+
+
+def test_truncated_reuters_record_is_reported_and_the_rest_read(tmp_path):
+    text = (DATA / "reuters21578" / "reut2-000.sgm").read_bytes()
+    cut = text[: text.index(b'NEWID="3"') + 400]
+    path = tmp_path / "cut.sgm"
+    path.write_bytes(cut)
+    items = read(path)
+    assert [r.native_id for r in records(items)] == ["1", "2"]
+    assert any("truncated" in r.reason and r.position == "record 3" for r in rejections(items))
+
+
+def test_countrywire_sample():
+    items = read(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt")
+    [article] = [normalize(r).article for r in records(items)]
+    assert article.id == "countrywire:000_3e0ea549a971dbf5"
+    assert article.headline == "Trump-Putin meeting dominates G20 in Germany"
+    assert article.countries == ("US", "RU")
+    assert article.regions == ("Americas", "Europe")
+    assert article.date is None
+    assert article.source == "CountryWatch"
+    assert "Copyright" not in article.body and "No portion" not in article.body
+    assert article.body.startswith("The 2017 meeting of the G20")
+
+
+def test_countrywire_file_with_two_stories_gives_two_articles(tmp_path):
+    path = tmp_path / "cw.txt"
+    path.write_text(
+        "Country Wire\n\n    First story; Second story\n\n    Europe: France\n\n"
+        "    First story\n\n    Paragraph one.\n\n    Second story\n\n    Paragraph two.\n\n"
+        "    Copyright 2019 CountryWatch, Inc. All Rights Reserved.\n", encoding="utf-8")
+    articles = [normalize(r).article for r in records(read(path))]
+    assert [(a.id, a.headline, a.body) for a in articles] == [
+        ("countrywire:cw", "First story", "Paragraph one."),
+        ("countrywire:cw/2", "Second story", "Paragraph two.")]
+    assert all(a.countries == ("FR",) for a in articles)
+
+
+def test_bbc_layout_gives_section_topic_and_id():
+    path = DATA / "bbc" / "business" / "001.txt"
+    [article] = [normalize(r).article for r in records(read(path, path.resolve()))]
+    assert article.id == "bbc:business/001"
+    assert article.source == "BBC"
+    assert article.topics == ("business",)
+    assert article.headline == "Ad sales boost Time Warner profit"
+    assert article.date is None
+
+
+def test_latin1_text_is_decoded_by_detection_and_reported():
+    path = corpus("bbc", "sport", "199.txt")
+    items = read(path, path)
+    [article] = [normalize(r).article for r in records(items)]
+    assert "\ufffd" not in article.body
+    assert any(r.severity == "warning" and "detected" in r.reason for r in rejections(items))
+
+
+def test_empty_binary_and_unknown_files_are_rejected_with_reasons(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b"  \n\n ")
+    (tmp_path / "image.bin").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "notes.txt").write_text("no blank line\nafter the first line\n")
+    reasons = {path.name: rejections(read(path))[0].reason for path in tmp_path.iterdir()}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.txt"] == "empty file"
+    assert reasons["image.bin"].startswith("binary file")
+    assert reasons["notes.txt"] == "unrecognised format"
+
+
+def test_walk_is_recursive_sorted_and_skips_readmes_and_hidden(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / "README.txt").write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in walk([tmp_path])] == ["a.txt",
+                                                                                "b/2.txt"]
+
+
+def test_reader_uses_content_not_the_name(tmp_path):
+    renamed = tmp_path / "reuters-copy.data"
+    shutil.copy(DATA / "reuters21578" / "reut2-000.sgm", renamed)
+    assert len(records(read(renamed))) == 1000
+    zipped = tmp_path / "x.txt"
+    zipped.write_bytes(gzip.compress(b"hello"))
+    assert rejections(read(zipped))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_readers_take_any_bytes(data):
+    for prefix in (b"", b"<REUTERS NEWID=\"1\">", b"Country Wire\n\n", b"Headline\n\n"):
+        for item in read_source(SourceFile("fuzz/section/x.txt", prefix + data)):
+            assert isinstance(item, (RawRecord, Rejection))
+            if isinstance(item, RawRecord):
+                normalize(item)
