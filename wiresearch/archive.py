@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ SUGGEST_BELOW = 5
 # Recency re-ranks this many of the best matches (or more, for deep pages).
 RECENT_POOL = 1000
 SIMILAR_TERMS = 25
+OPEN_ATTEMPTS = 3
 TIMELINE_UNITS = ("day", "week", "month", "year")
 EXPORT_FIELDS = ("id", "headline", "date", "source", "countries", "regions", "topics",
                  "dateline", "byline", "body", "score", "path")
@@ -78,10 +80,20 @@ class Archive:
 
     def _reader(self) -> EngineSearcher:
         if self._searcher is None:
-            generation = self.index_dir.current()
-            self._engine = engine_class(self.index_dir.engine_name).open(generation)
-            self._searcher = self._engine.searcher()
-            self._generation = generation
+            for attempt in range(OPEN_ATTEMPTS):
+                generation = self.index_dir.current()
+                try:
+                    engine = engine_class(self.index_dir.engine_name).open(generation)
+                    self._searcher = engine.searcher()
+                except OSError:
+                    # A writer removed files between our reading the index's table of
+                    # contents and opening them: the next attempt sees its new state.
+                    if attempt == OPEN_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                self._engine, self._generation = engine, generation
+                break
         return self._searcher
 
     def _catalog_reader(self) -> Catalog:

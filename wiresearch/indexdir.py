@@ -125,10 +125,11 @@ class IndexDir:
     def switch_to(self, generation: Path) -> None:
         _write_atomically(self.path / CURRENT_FILE, generation.name + "\n")
 
-    def prune(self, keep_previous: bool = True) -> list[str]:
-        """Delete generations other than the live one (and the one before it)."""
+    def prune(self, keep_previous: bool = True, keep: tuple[str, ...] = ()) -> list[str]:
+        """Delete generations other than the live one (and the one before it, and
+        `keep`): leftovers of interrupted rebuilds and of generations rolled back from."""
         current = self.current_name()
-        keep = {current}
+        keep = {current, *keep}
         if keep_previous:
             keep.add(self.previous_name())
         removed = []

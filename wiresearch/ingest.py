@@ -15,6 +15,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -34,9 +35,14 @@ from .normalize import normalize
 
 JOURNAL_FILE = "journal.json"
 MAX_FILE_BYTES = 512 * 1024 * 1024
-# An incremental run commits at least this often, so a killed run loses little.
+# An incremental run commits at least this often, so a killed run loses little
+# ($WIRESEARCH_BATCH_ARTICLES overrides the count).
 BATCH_ARTICLES = 5000
 BATCH_SECONDS = 30.0
+# Crash-test hook: `WIRESEARCH_FAULT=<point>` kills the process at that point of a
+# commit, as a power cut would (see tests/test_reindex.py).
+FAULT_POINTS = ("journal-written", "engine-committed", "catalog-committed",
+                "generation-built")
 # Below this much input, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 VOCABULARY_WORD = (3, 30)
@@ -118,6 +124,11 @@ class IndexReport:
             "engine": self.engine, "full": self.full, "dry_run": self.dry_run,
             "recovered": self.recovered, "duration_seconds": round(self.duration, 3),
         }
+
+
+def _fault(point: str) -> None:
+    if os.environ.get("WIRESEARCH_FAULT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def file_hash(data: bytes) -> str:
@@ -226,6 +237,8 @@ class Ingester:
         self.index_dir = index_dir
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.progress = progress
+        self.batch_articles = int(os.environ.get("WIRESEARCH_BATCH_ARTICLES") or
+                                  BATCH_ARTICLES)
 
     def run(self, specs: list[SourceSpec], *, full: bool = False, dry_run: bool = False,
             delete_scope: list[str] | None = None, engine: str | None = None) -> IndexReport:
@@ -255,8 +268,9 @@ class Ingester:
             if dry_run:
                 report.files_new = [task.path for task in tasks]
                 return report
-            self.index_dir.prune(keep_previous=True)
+            # Numbered before pruning, so a number is never used twice.
             generation = self.index_dir.new_generation()
+            self.index_dir.prune(keep_previous=True, keep=(generation.name,))
             backend = engine_type.create(generation)
             fresh = True
         else:
@@ -272,6 +286,7 @@ class Ingester:
             catalog.close()
             backend.close()
         if report.full and not dry_run:
+            _fault("generation-built")
             self.index_dir.switch_to(generation)
             self.index_dir.prune(keep_previous=True)
         report.generation = generation.name
@@ -320,8 +335,11 @@ class Ingester:
         def commit() -> None:
             nonlocal writer, batch_paths, batch_articles, batch_started
             _write_atomically(journal_path, json.dumps(sorted(set(batch_paths))))
+            _fault("journal-written")
             writer.commit()
+            _fault("engine-committed")
             catalog.commit()
+            _fault("catalog-committed")
             journal_path.unlink(missing_ok=True)
             batch_paths, batch_articles = [], 0
             batch_started = time.monotonic()
@@ -348,7 +366,7 @@ class Ingester:
                     report.files_read += 1
                     if self.progress:
                         self.progress(self._progress(report, len(todo)))
-                    if not fresh and (batch_articles >= BATCH_ARTICLES or
+                    if not fresh and (batch_articles >= self.batch_articles or
                                       time.monotonic() - batch_started > BATCH_SECONDS):
                         commit()
                         writer = backend.writer(fresh=False)

@@ -13,11 +13,10 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 
-from whoosh import collectors
+from whoosh import collectors, scoring
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import scoring
 from whoosh.analysis import Token, Tokenizer
 
 from .. import analysis, nodes

@@ -1,0 +1,346 @@
+"""The nightly job: configuration, generations, the lock, crash safety, bad input."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA, corpus
+from wiresearch import Archive
+from wiresearch.cli import cli
+from wiresearch.config import load_config
+from wiresearch.errors import ConfigError, LockedError
+from wiresearch.indexdir import IndexDir
+from wiresearch import reindex
+
+REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
+
+
+def write_config(folder: Path, sources=("src",), engine=None) -> Path:
+    lines = ['index = "index"']
+    if engine:
+        lines.append(f'engine = "{engine}"')
+    for source in sources:
+        lines += ["[[sources]]", f'path = "{source}"']
+    path = folder / "wiresearch.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wiresearch(*args, env=None, cwd=None):
+    """The real program in its own process."""
+    return subprocess.run([sys.executable, "-m", "wiresearch.cli", *map(str, args)],
+                          capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          cwd=cwd, timeout=600)
+
+
+@pytest.fixture
+def site(tmp_path, engine_name):
+    """A folder with a config and a copy of data/ as its source."""
+    shutil.copytree(DATA, tmp_path / "src")
+    write_config(tmp_path, engine=engine_name)
+    return tmp_path
+
+
+def test_config_minimal_form_and_errors(tmp_path):
+    path = write_config(tmp_path)
+    config = load_config(str(path))
+    assert config.index == tmp_path / "index"
+    assert config.sources[0].path == str(tmp_path / "src")
+    (tmp_path / "bad.toml").write_text("index = 'x'\n[[sources]]\nfolder = 'y'\n")
+    with pytest.raises(ConfigError, match="needs a path"):
+        load_config(str(tmp_path / "bad.toml"))
+    (tmp_path / "broken.toml").write_text("index = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(str(tmp_path / "broken.toml"))
+
+
+def test_config_is_found_in_the_folder_or_the_environment(tmp_path, monkeypatch):
+    path = write_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert load_config().file == Path("wiresearch.toml")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    with pytest.raises(ConfigError, match="no wiresearch.toml"):
+        load_config()
+    monkeypatch.setenv("WIRESEARCH_CONFIG", str(path))
+    assert load_config().file == path
+
+
+def test_reindex_runs_incrementally_and_logs(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    first = reindex.run(config)
+    assert first.added == 1021 and first.full and first.generation == "gen-000001"
+    second = reindex.run(config)
+    assert (second.added, second.updated, second.deleted, second.files_read) == (0, 0, 0, 0)
+    shutil.rmtree(site / "src" / "bbc" / "tech")
+    third = reindex.run(config)
+    assert third.deleted == 4 and third.documents == 1017
+    log = [json.loads(line) for line in (site / "index" / "runs.log").read_text().splitlines()]
+    assert [entry["status"] for entry in log] == ["clean", "clean", "clean"]
+    assert log[-1]["deleted"] == 4 and "duration_seconds" in log[-1]
+
+
+def test_full_rebuild_switches_generation_and_rollback_returns(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    (site / "src" / "bbc" / "tech" / "001.txt").unlink()
+    rebuilt = reindex.run(config, full=True)
+    assert rebuilt.generation == "gen-000002" and rebuilt.documents == 1020
+    index_dir = IndexDir(site / "index")
+    assert index_dir.current_name() == "gen-000002"
+    assert index_dir.previous_name() == "gen-000001"
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1020
+    assert reindex.rollback(index_dir) == ("gen-000002", "gen-000001")
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1021
+    third = reindex.run(config, full=True)
+    assert third.generation == "gen-000003"
+    assert index_dir.generations() == ["gen-000001", "gen-000003"]
+
+
+def test_exit_codes_and_json_report(site):
+    result = CliRunner().invoke(cli, ["reindex", "--config", str(site / "wiresearch.toml"),
+                                      "--json"])
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert {"added", "updated", "deleted", "unchanged", "rejected", "duration_seconds",
+            "documents", "generation"} <= set(report)
+    (site / "src" / "empty.txt").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["reindex", "--config", str(site / "wiresearch.toml")])
+    assert result.exit_code == reindex.EXIT_REJECTED == 4
+    assert "empty.txt: empty file" in result.output
+    missing = CliRunner().invoke(cli, ["reindex", "--config", str(site / "nope.toml")])
+    assert missing.exit_code == 2 and "no configuration file" in missing.stderr
+
+
+def test_dry_run_shows_changes_without_making_them(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    (site / "src" / "bbc" / "tech" / "001.txt").write_text("New headline\n\nNew body.\n")
+    plan = reindex.run(config, dry_run=True)
+    assert plan.files_changed == [str(site / "src" / "bbc" / "tech" / "001.txt")]
+    with Archive(site / "index") as archive:
+        assert archive.get("bbc:tech/001").headline != "New headline"
+
+
+def test_a_second_writer_is_refused_at_once_or_waits(site):
+    index_dir = IndexDir(site / "index")
+    config = load_config(str(site / "wiresearch.toml"))
+    with index_dir.lock():
+        started = time.monotonic()
+        with pytest.raises(LockedError, match="locked by pid"):
+            reindex.run(config)
+        assert time.monotonic() - started < 2
+        result = CliRunner().invoke(cli, ["reindex", "--config", str(site / "wiresearch.toml")])
+        assert result.exit_code == reindex.EXIT_LOCKED == 75
+        with pytest.raises(LockedError):
+            reindex.run(config, wait=0.5)
+    assert reindex.run(config, wait=1).added == 1021
+
+
+def test_two_runs_started_together_exactly_one_proceeds(site):
+    config = site / "wiresearch.toml"
+    runs = [subprocess.Popen([sys.executable, "-m", "wiresearch.cli", "reindex", "--config",
+                              str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    codes = sorted(run.wait(timeout=300) for run in runs)
+    assert codes == [0, 75]
+    loser = next(run for run in runs if run.returncode == 75)
+    assert "locked by pid" in loser.stderr.read()
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(site):
+    config = site / "wiresearch.toml"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time\nfrom wiresearch.indexdir import IndexDir\n"
+        f"with IndexDir({str(site / 'index')!r}).lock():\n"
+        "    print('held', flush=True)\n    time.sleep(600)\n")], stdout=subprocess.PIPE,
+        text=True)
+    assert holder.stdout.readline().strip() == "held"
+    assert wiresearch("reindex", "--config", config).returncode == 75
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert "pid" in (site / "index" / "writer.lock").read_text()
+    done = wiresearch("reindex", "--config", config)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("point", ["journal-written", "engine-committed",
+                                   "catalog-committed"])
+def test_a_crash_at_each_commit_step_loses_nothing(site, point):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    extra = site / "src" / "more"
+    extra.mkdir()
+    shutil.copytree(DATA / "bbc", extra / "bbc2")
+    sgm = site / "src" / "reuters21578" / "reut2-000.sgm"
+    sgm.write_bytes(sgm.read_bytes().replace(b"BAHIA COCOA REVIEW", b"BAHIA COCOA REPORT"))
+    crashed = wiresearch("reindex", "--config", config, env={"WIRESEARCH_FAULT": point})
+    assert crashed.returncode == -signal.SIGKILL
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total >= 1021  # openable, nothing lost
+    finished = wiresearch("reindex", "--config", config)
+    assert finished.returncode == 0, finished.stderr
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1041
+        assert archive.get("reuters21578:1").headline == "BAHIA COCOA REPORT"
+    check = reindex.check(IndexDir(site / "index"))
+    assert check.ok and not check.missing and not check.orphaned
+
+
+def test_a_crash_before_the_switch_leaves_the_live_generation(site):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    crashed = wiresearch("reindex", "--config", config, "--full",
+                         env={"WIRESEARCH_FAULT": "generation-built"})
+    assert crashed.returncode == -signal.SIGKILL
+    assert IndexDir(site / "index").current_name() == "gen-000001"
+    again = wiresearch("reindex", "--config", config, "--full", "--json")
+    assert json.loads(again.stdout)["generation"] == "gen-000003"
+    assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000003"]
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_loses_or_breaks_the_index(tmp_path, engine_name):
+    reuters = corpus("reuters21578")
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("reut2-000.sgm", "reut2-001.sgm"):
+        shutil.copy(reuters / name, source / name)
+    config = write_config(tmp_path, engine=engine_name)
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    for name in ("reut2-002.sgm", "reut2-003.sgm", "reut2-004.sgm"):
+        shutil.copy(reuters / name, source / name)
+    with Archive(tmp_path / "index") as archive:
+        baseline = {row["id"] for row in archive.export(fields=["id"])}
+    assert len(baseline) == 2000
+    random.seed(1987)
+    env = {"WIRESEARCH_BATCH_ARTICLES": "300"}
+    for attempt in range(20):
+        run = subprocess.Popen([sys.executable, "-m", "wiresearch.cli", "reindex", "--config",
+                                str(config)], env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0.3, 4.0))
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        with Archive(tmp_path / "index") as archive:
+            present = {row["id"] for row in archive.export(fields=["id"])}
+            assert baseline <= present, f"attempt {attempt} lost articles"
+            assert archive.search("oil").total > 0
+        if attempt % 5 == 4:
+            # Edit a story between crashes so recoveries also replace changed articles.
+            sgm = source / "reut2-003.sgm"
+            sgm.write_bytes(sgm.read_bytes().replace(b"<TITLE>", b"<TITLE>X", 1))
+    finished = wiresearch("reindex", "--config", config)
+    assert finished.returncode == 0, finished.stderr
+    with Archive(tmp_path / "index") as archive:
+        ids = {row["id"] for row in archive.export(fields=["id"])}
+        assert ids == {f"reuters21578:{n}" for n in range(1, 5001)}
+        assert archive.get("reuters21578:3001").headline.startswith("X" * 4)
+    assert reindex.check(IndexDir(tmp_path / "index")).ok
+
+
+def test_searches_never_fail_during_a_full_rebuild(site):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    reader = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom wiresearch import Archive\n"
+        f"path = {str(site / 'index')!r}\n"
+        "failures = searches = 0\nend = time.monotonic() + 600\n"
+        "while time.monotonic() < end:\n"
+        "    try:\n"
+        "        with Archive(path) as archive:\n"
+        "            total = archive.search('oil', facets=['country']).total\n"
+        "            assert total > 0, total\n"
+        "        searches += 1\n"
+        "    except Exception as error:\n"
+        "        failures += 1\n        print(repr(error), file=sys.stderr)\n"
+        "    if searches >= 5 and sys.stdin.closed is False:\n"
+        "        import select\n"
+        "        if select.select([sys.stdin], [], [], 0)[0]:\n"
+        "            break\n"
+        "print(searches, failures)\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    for _ in range(3):
+        rebuilt = wiresearch("reindex", "--config", config, "--full")
+        assert rebuilt.returncode == 0, rebuilt.stderr
+    out, err = reader.communicate("stop\n", timeout=120)
+    searches, failures = map(int, out.split())
+    assert failures == 0, err
+    assert searches >= 5
+
+
+def test_bad_input_is_listed_and_everything_else_indexed(tmp_path, engine_name):
+    source = tmp_path / "src"
+    (source / "feed" / "world").mkdir(parents=True)
+    shutil.copy(REUTERS, source / "good.sgm")
+    text = REUTERS.read_bytes()
+    truncated = text[: len(text) // 2].replace(b'NEWID="', b'NEWID="50000')
+    (source / "truncated.sgm").write_bytes(truncated)
+    (source / "binary.bin").write_bytes(os.urandom(4096))
+    (source / "empty.txt").write_bytes(b"")
+    (source / "feed" / "world" / "latin1.txt").write_bytes(
+        "Café in São Paulo\n\nPreços do café sobem à noite.\n".encode("latin-1"))
+    (source / "feed" / "world" / "cp1252.txt").write_bytes(
+        "Dealers \u201cexpect\u201d gains \u2013 again\n\nThe euro \u20ac rose.\n"
+        .encode("cp1252"))
+    (source / "oneline.txt").write_bytes(b"word " * (10 * 2**20))  # 50 MiB, one line
+    (source / "nodate.sgm").write_bytes(
+        b'<REUTERS NEWID="77777"><DATE>31-DEC-2987 10:00:00.00</DATE><TEXT><TITLE>FUTURE'
+        b'</TITLE><BODY>Odd date.</BODY></TEXT></REUTERS>\n<REUTERS NEWID="77778"><TEXT>'
+        b'</TEXT></REUTERS>')
+    write_config(tmp_path, engine=engine_name)
+    report = reindex.run(load_config(str(tmp_path / "wiresearch.toml")))
+    named = {Path(r.path).name: r.reason for r in report.rejected}
+    assert len(report.rejected) == 4, report.rejected
+    assert named["binary.bin"].startswith("binary file")
+    assert named["empty.txt"] == "empty file"
+    assert named["oneline.txt"] == "unrecognised format"
+    assert "truncated" in named["truncated.sgm"]
+    warned = {(Path(r.path).name, r.position): r.reason for r in report.warnings}
+    assert any("decoded as" in reason for (name, _), reason in warned.items()
+               if name == "latin1.txt")
+    assert any("decoded as" in reason for (name, _), reason in warned.items()
+               if name == "cp1252.txt")
+    assert "outside" in warned[("nodate.sgm", "record 1")]
+    assert "no text" in warned[("nodate.sgm", "record 2")]
+    with Archive(tmp_path / "index") as archive:
+        whole_records = truncated.count(b"</REUTERS>")
+        assert archive.search("*", sources=["Reuters"]).total == 1000 + whole_records + 2
+        assert archive.search("café").total == 1
+        assert archive.get("feed:world/cp1252").headline == "Dealers \u201cexpect\u201d gains \u2013 again"
+        assert archive.get("reuters21578:77777").date is None
+
+
+def test_check_finds_and_repairs_damage(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    assert reindex.check(index_dir).ok
+    # Damage: an article removed behind the catalog's back.
+    from wiresearch.engine import engine_class
+
+    engine = engine_class(index_dir.engine_name).open(index_dir.current())
+    with engine.writer() as writer:
+        writer.delete(["reuters21578:7"])
+    engine.close()
+    damaged = reindex.check(index_dir)
+    assert damaged.missing == ["reuters21578:7"] and not damaged.ok
+    assert any("--repair" in line for line in damaged.advice())
+    repaired = reindex.check(index_dir, repair=True)
+    assert repaired.repaired
+    reindex.run(config)
+    assert reindex.check(index_dir).ok
+    with Archive(site / "index") as archive:
+        assert archive.get("reuters21578:7")
