@@ -1,8 +1,8 @@
 import pycountry
 import pytest
 
-from wiresearch import places
 from tests.conftest import corpus
+from wiresearch import places
 
 
 @pytest.mark.parametrize("text, code", [

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,8 +9,6 @@ from wiresearch.dates import epoch_seconds
 from wiresearch.errors import QueryError, UsageError
 from wiresearch.querylang import MAX_QUERY_LENGTH, parse
 from wiresearch.ranking import FIELD_WEIGHTS
-
-import datetime as dt
 
 
 def across(make):

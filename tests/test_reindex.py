@@ -14,12 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA, corpus
-from wiresearch import Archive
+from wiresearch import Archive, reindex
 from wiresearch.cli import cli
 from wiresearch.config import load_config
 from wiresearch.errors import ConfigError, LockedError
 from wiresearch.indexdir import IndexDir
-from wiresearch import reindex
 
 REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
 
@@ -319,7 +318,8 @@ def test_bad_input_is_listed_and_everything_else_indexed(tmp_path, engine_name):
         whole_records = truncated.count(b"</REUTERS>")
         assert archive.search("*", sources=["Reuters"]).total == 1000 + whole_records + 2
         assert archive.search("café").total == 1
-        assert archive.get("feed:world/cp1252").headline == "Dealers \u201cexpect\u201d gains \u2013 again"
+        headline = archive.get("feed:world/cp1252").headline
+        assert headline == "Dealers \u201cexpect\u201d gains \u2013 again"
         assert archive.get("reuters21578:77777").date is None
 
 
