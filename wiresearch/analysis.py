@@ -46,15 +46,19 @@ def fold(word: str) -> str:
 _stemmer = None
 
 
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """The index term of a folded word."""
+def _snowball():
     global _stemmer
     if _stemmer is None:
         import Stemmer
 
-        _stemmer = Stemmer.Stemmer("english")
-    return _stemmer.stemWord(word)
+        # PyStemmer keeps its own cache of recent words, in C.
+        _stemmer = Stemmer.Stemmer("english", 100_000)
+    return _stemmer
+
+
+def stem(word: str) -> str:
+    """The index term of a folded word."""
+    return _snowball().stemWord(word)
 
 
 def keep(word: str) -> bool:
@@ -75,11 +79,34 @@ def tokens(text: str) -> Iterator[tuple[int, int, int, str]]:
             yield position, match.start(), match.end(), fold(lowered)
 
 
+def _folded_words(text: str) -> list[str]:
+    """Every word of `text` lower-cased and folded, long ones included: the same words
+    and positions as tokens(), computed in bulk (this is the indexing hot path)."""
+    found = WORD.findall(text)
+    if not found:
+        return []
+    # One lower() over the joined words instead of one per word.
+    lowered = " ".join(found).lower()
+    if lowered.isascii():
+        return lowered.split(" ")
+    return [fold(word) for word in (w.lower() for w in found)]
+
+
+def positioned_terms(text: str) -> list[str | None]:
+    """The index term at each word position of `text`; None where a word is dropped
+    for being too long."""
+    folded = _folded_words(text)
+    if not folded:
+        return []
+    stems = _snowball().stemWords(folded)
+    return [term if keep(word) else None for word, term in zip(folded, stems, strict=True)]
+
+
 def terms(text: str) -> list[str]:
     """The index terms of `text`, in order."""
-    return [stem(word) for _pos, _start, _end, word in tokens(text)]
+    return [term for term in positioned_terms(text) if term is not None]
 
 
 def words(text: str) -> list[str]:
     """The folded, unstemmed words of `text` (the vocabulary used for suggestions)."""
-    return [word for _pos, _start, _end, word in tokens(text)]
+    return [word for word in _folded_words(text) if keep(word)]

@@ -1,0 +1,28 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wiresearch import analysis
+
+
+def test_case_accents_and_endings_do_not_matter():
+    assert analysis.terms("Café EXPORTERS") == analysis.terms("cafe exporter")
+    assert analysis.terms("Straße") == ["strass"]
+
+
+def test_long_tokens_are_dropped_but_keep_their_position():
+    text = "start " + "x" * 45 + " end"
+    assert analysis.positioned_terms(text) == ["start", None, "end"]
+
+
+def test_stop_words_stay_in_the_index():
+    assert analysis.terms("the bank of england") == ["the", "bank", "of", "england"]
+
+
+@given(st.text(max_size=300))
+def test_bulk_analysis_matches_token_by_token_analysis(text):
+    one_by_one = {position: analysis.stem(word) for position, _s, _e, word in
+                  analysis.tokens(text)}
+    bulk = {position: term for position, term in enumerate(analysis.positioned_terms(text))
+            if term is not None}
+    assert bulk == one_by_one
+    assert analysis.words(text) == [word for _p, _s, _e, word in analysis.tokens(text)]
