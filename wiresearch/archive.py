@@ -15,19 +15,21 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import analysis, nodes
-from .catalog import Catalog
 from .dates import add_months, as_datetime
 from .engine import EngineSearcher, Stored, engine_class
 from .errors import ArticleNotFoundError, UsageError
 from .facets import facet_named
 from .indexdir import IndexDir
-from .ingest import IndexReport, Ingester, SourceSpec
 from .model import Article, Hit, Results, Timeline, TimelineBucket
 from .query import Plan, SearchRequest, build_plan, half_life_seconds
 from .snippets import Highlighter, snippet
-from .suggest import corrected_query
+
+if TYPE_CHECKING:  # imported where used: a search needs neither readers nor SQLite
+    from .catalog import Catalog
+    from .ingest import IndexReport
 
 # Suggest a correction when a query finds fewer articles than this.
 SUGGEST_BELOW = 5
@@ -98,6 +100,8 @@ class Archive:
 
     def _catalog_reader(self) -> Catalog:
         if self._catalog is None:
+            from .catalog import Catalog
+
             self._reader()
             self._catalog = Catalog(self._generation, readonly=True)
         return self._catalog
@@ -118,6 +122,8 @@ class Archive:
               progress: Callable[[dict], None] | None = None) -> IndexReport:
         """Add new and changed files under `paths`, delete articles of files that are gone
         from them; returns what changed. Creates the index (with `engine`) if needed."""
+        from .ingest import Ingester, SourceSpec
+
         paths = [str(p) for p in paths]
         if not paths:
             raise UsageError("give at least one file or folder to index")
@@ -222,6 +228,8 @@ class Archive:
                    snippet=snippet(article.body or article.headline, highlighter))
 
     def _suggest(self, request: SearchRequest, plan: Plan, total: int) -> str | None:
+        from .suggest import corrected_query
+
         searcher = self._reader()
         vocabulary = self._catalog_reader().vocabulary()
 
