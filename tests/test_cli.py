@@ -141,3 +141,29 @@ def test_command_line_program_starts_and_pipes(index):
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0 and "BAHIA COCOA REVIEW" in done.stdout
     assert done.stderr == ""
+
+
+def test_indexing_shows_progress_on_a_terminal_only(tmp_path):
+    import pty
+
+    controller, terminal = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "wiresearch.cli", "--index",
+                           str(tmp_path / "tty"), "index", str(DATA)], stdout=subprocess.PIPE,
+                          stderr=terminal, timeout=120)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert done.returncode == 0
+    assert b"files" in shown and b"articles" in shown and b"/s" in shown
+    piped = subprocess.run([sys.executable, "-m", "wiresearch.cli", "--index",
+                            str(tmp_path / "pipe"), "index", str(DATA)], capture_output=True,
+                           timeout=120)
+    assert piped.returncode == 0 and piped.stderr == b""
