@@ -1,22 +1,40 @@
 """Input formats: one module per format, registered in READERS, chosen by content.
 
 `read_source` is the one entry point: give it a file's bytes and it yields raw records
-and rejections; nothing here touches an index.
+and rejections; bundles (zip, gzip, tar) are opened in place and each member is read
+with its own reader. Nothing here touches an index.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UsageError
 from ..model import RawRecord, Rejection
-from . import countrywire, plaintext, reuters
+from . import (
+    anpa,
+    bundles,
+    countrywire,
+    jsonl,
+    newsml1,
+    newsml_g2,
+    ninjs,
+    nitf,
+    plaintext,
+    reuters,
+    webpage,
+    xmldoc,
+)
 from .base import Reader, SourceFile, looks_binary
 
-# Most specific first: the first reader whose sniff() accepts a file reads it.
-READERS: list[Reader] = [reuters, countrywire, plaintext]
+# Most specific first: the first reader whose sniff() accepts a file reads it. Readers
+# decide by content (control codes, root element, JSON keys); ninjs before the generic
+# JSON reader, which takes any JSON; plain text last, as it takes almost anything.
+READERS: list[Reader] = [anpa, nitf, newsml_g2, newsml1, reuters, countrywire, ninjs, jsonl,
+                         webpage, plaintext]
 BY_NAME = {reader.name: reader for reader in READERS}
 
 # Files that are never stories: skipped silently when walking a folder.
@@ -33,7 +51,7 @@ def reader_named(format_name: str) -> Reader:
 
 
 def detect(source: SourceFile) -> Reader | None:
-    head = source.data[:4096].decode("utf-8", errors="replace")
+    head = xmldoc.head_text(source.data)
     for reader in READERS:
         if reader.sniff(source, head):
             return reader
@@ -42,9 +60,19 @@ def detect(source: SourceFile) -> Reader | None:
 
 def read_source(source: SourceFile, format_name: str | None = None
                 ) -> Iterator[RawRecord | Rejection]:
-    """Records of one file. Empty, binary and unrecognised files become a Rejection."""
+    """Records of one file. Empty, binary and unrecognised files become a Rejection;
+    a bundle gives the records of its members."""
+    yield from _read(source, format_name, 0, None)
+
+
+def _read(source: SourceFile, format_name: str | None, depth: int,
+          budget: bundles.Budget | None) -> Iterator[RawRecord | Rejection]:
     if not source.data.strip():
         yield Rejection(source.path, "", "empty file")
+        return
+    # Before the binary check: a zip or a gzip is binary.
+    if bundles.kind(source.data):
+        yield from _read_bundle(source, format_name, depth, budget or bundles.new_budget())
         return
     if looks_binary(source.data):
         yield Rejection(source.path, "", "binary file: not a text format wiresearch reads")
@@ -57,6 +85,22 @@ def read_source(source: SourceFile, format_name: str | None = None
         yield from reader.read(source)
     except Exception as error:  # a reader bug must not stop the other files
         yield Rejection(source.path, "", f"{reader.name} reader failed: {error!r}")
+
+
+def _read_bundle(source: SourceFile, format_name: str | None, depth: int,
+                 budget: bundles.Budget) -> Iterator[RawRecord | Rejection]:
+    for member in bundles.members(source, depth, budget):
+        if isinstance(member, Rejection):
+            yield member
+            continue
+        if is_ignored(Path(member.name)):
+            continue
+        for item in _read(member, format_name, depth + 1, budget):
+            # A whole-member problem is not a whole-bundle problem: give it a position,
+            # so the bundle's other members still count.
+            if isinstance(item, Rejection) and not item.position:
+                item = replace(item, position="whole member")
+            yield item
 
 
 def is_ignored(path: Path) -> bool:

@@ -1,0 +1,218 @@
+"""XML wire documents: what their root element is (for detection), and parsing them
+safely (no DTDs, no network, no entity expansion) in whatever encoding they declare.
+
+A document that breaks part-way still gives the items that were complete before the
+break, and a Rejection saying where it broke.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html.entities
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..model import Rejection
+from .base import SourceFile, decode
+from .markup import localname
+
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S | re.I)
+_START = re.compile(r"<([A-Za-z_][\w.:-]*)([^>]*)>?", re.S)
+_XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
+_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+@dataclass(frozen=True)
+class Root:
+    name: str
+    namespace: str
+
+
+def head_text(data: bytes, size: int = 4096) -> str:
+    """The start of a file as text, honouring a byte-order mark."""
+    head = data[:size]
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    return head.decode("utf-8", errors="replace")
+
+
+def root_of(data: bytes) -> Root | None:
+    """The root element's local name and namespace, read from the first bytes only."""
+    text = head_text(data)
+    position = 0
+    while True:
+        match = _PROLOG.match(text, position)
+        if not match or match.end() == position:
+            break
+        position = match.end()
+    start = _START.match(text, position)
+    if not start:
+        return None
+    qualified, attributes = start.group(1), start.group(2)
+    prefix, _, name = qualified.rpartition(":")
+    namespaces = {found.group(1) or "": found.group(2) for found in _XMLNS.finditer(attributes)}
+    return Root(name, namespaces.get(prefix, ""))
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    match = _DECLARATION.match(data[:512])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _replace_html_entities(data: bytes) -> bytes:
+    """`&nbsp;` and friends are undefined in XML without the DTD (which is never loaded):
+    turn the ones HTML knows into character references."""
+    def replace(match: re.Match) -> bytes:
+        name = match.group(1)
+        if name in _XML_ENTITIES:
+            return match.group()
+        code = html.entities.name2codepoint.get(name.decode("ascii"))
+        return f"&#{code};".encode("ascii") if code is not None else match.group()
+
+    return _ENTITY.sub(replace, data)
+
+
+def prepare(source: SourceFile) -> tuple[bytes, Rejection | None]:
+    """Bytes lxml can parse, and a warning when the encoding had to be guessed: the
+    declared encoding (or UTF-8) when the bytes are valid in it, else a detected one."""
+    data = source.data
+    declared = _declared_encoding(data)
+    if declared and declared.lower().startswith(("utf-16", "utf-32")):
+        return data, None  # libxml2 reads these itself from the byte-order mark
+    try:
+        data.decode(declared or "utf-8")
+        return _replace_html_entities(data), None
+    except (UnicodeDecodeError, LookupError):
+        pass
+    decoded = decode(data)
+    text = re.sub(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*", r"\1UTF-8", decoded.text)
+    warning = Rejection(source.path, "", f"not valid {declared or 'UTF-8'}; decoded as "
+                        f"{decoded.encoding} (detected)", severity="warning")
+    return _replace_html_entities(text.encode("utf-8")), warning
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def where(error: etree.XMLSyntaxError) -> str:
+    line, column = error.position if error.position else (0, 0)
+    return f"line {line}, column {column}" if line else ""
+
+
+def items(source: SourceFile, names: Iterable[str]) -> Iterator[etree._Element | Rejection]:
+    """The outermost elements named `names` (local names), in document order.
+
+    A document that does not parse gives the elements completed before the error, then
+    a Rejection with the line and column of the error."""
+    wanted = frozenset(names)
+    data, warning = prepare(source)
+    if warning is not None:
+        yield warning
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as error:
+        yield from _salvage(source, data, wanted, error)
+        return
+    if root is None:
+        yield Rejection(source.path, "", "empty XML document")
+        return
+    found = 0
+    for element in _outermost(root, wanted):
+        found += 1
+        yield element
+    if not found:
+        yield Rejection(source.path, "", f"no {' or '.join(sorted(wanted))} element "
+                        f"(root is <{localname(root)}>)")
+
+
+def _outermost(root, wanted: frozenset[str]) -> Iterator[etree._Element]:
+    if localname(root) in wanted:
+        yield root
+        return
+    for child in root:
+        if isinstance(child.tag, str):
+            yield from _outermost(child, wanted)
+
+
+def _salvage(source: SourceFile, data: bytes, wanted: frozenset[str],
+             error: etree.XMLSyntaxError) -> Iterator[etree._Element | Rejection]:
+    complete = 0
+    try:
+        for _event, element in etree.iterparse(
+                io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
+                load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True):
+            if localname(element) in wanted and not any(
+                    localname(parent) in wanted for parent in element.iterancestors()):
+                complete += 1
+                yield element
+    except etree.XMLSyntaxError:
+        pass
+    kept = f"; {complete} complete item(s) before it were read" if complete else ""
+    message = error.msg or str(error)
+    # lxml repeats the position in the message; the Rejection has it as its position.
+    message = re.sub(r",? line \d+, column \d+$", "", message)
+    yield Rejection(source.path, where(error), f"malformed XML: {message}{kept}")
+
+
+def children(element, name: str) -> list:
+    return [child for child in element if localname(child) == name]
+
+
+def child(element, name: str):
+    for found in element:
+        if localname(found) == name:
+            return found
+    return None
+
+
+def descendants(element, name: str) -> Iterator:
+    for found in element.iter():
+        if localname(found) == name and found is not element:
+            yield found
+
+
+def first(element, *path: str):
+    """The first element along a path of local names (`first(item, "contentMeta",
+    "headline")`), searching every match at each step."""
+    current = [element]
+    for name in path:
+        current = [found for node in current for found in children(node, name)]
+        if not current:
+            return None
+    return current[0]
+
+
+def text(element) -> str:
+    """All text inside an element, whitespace collapsed."""
+    if element is None:
+        return ""
+    return " ".join("".join(element.itertext()).split())
+
+
+def attribute(element, *names: str) -> str:
+    """The first non-empty attribute among `names` (local names, any namespace)."""
+    if element is None:
+        return ""
+    by_local = {etree.QName(key).localname if key.startswith("{") else key: value
+                for key, value in element.attrib.items()}
+    for name in names:
+        value = (by_local.get(name) or "").strip()
+        if value:
+            return value
+    return ""
