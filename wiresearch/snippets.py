@@ -68,19 +68,24 @@ def _lead(text: str, length: int) -> tuple[int, int]:
 
 def _window(text: str, words: list[tuple[int, int, str | None]], anchor: int,
             length: int) -> tuple[int, int]:
-    """A passage of about `length` characters starting a little before word `anchor`,
-    beginning and ending at word boundaries."""
-    anchor_start = words[anchor][0]
-    start = anchor_start
-    for word_start, _end, _key in reversed(words[:anchor]):
-        if anchor_start - word_start > LEAD_CHARS:
-            break
-        start = word_start
-    sentence = max(text.rfind(". ", 0, anchor_start), text.rfind("\n", 0, anchor_start))
-    if sentence != -1 and anchor_start - sentence <= LEAD_CHARS + 2:
-        start = max(start, sentence + 2) if text[sentence] == "." else sentence + 1
+    """A passage of about `length` characters starting a little before word `anchor`
+    (or at the top, when the word is near it), beginning and ending at word boundaries."""
+    anchor_start, anchor_end = words[anchor][0], words[anchor][1]
+    if anchor_end <= length * 2 // 3:
+        start = 0
+    else:
+        start = anchor_start
+        for word_start, _end, _key in reversed(words[:anchor]):
+            if anchor_start - word_start > LEAD_CHARS:
+                break
+            start = word_start
+        sentence = max(text.rfind(". ", 0, anchor_start), text.rfind("\n", 0, anchor_start))
+        if sentence != -1 and anchor_start - sentence <= LEAD_CHARS + 2:
+            start = max(start, sentence + 2) if text[sentence] == "." else sentence + 1
     end = start
-    for _start, word_end, _key in words[anchor:]:
+    for _start, word_end, _key in words:
+        if word_end <= start:
+            continue
         if word_end - start > length and end > anchor_start:
             break
         end = word_end
