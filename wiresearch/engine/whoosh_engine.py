@@ -8,12 +8,13 @@ last both ways.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from collections.abc import Iterable
+from itertools import chain, islice
 from pathlib import Path
 
-from whoosh import collectors, columns, scoring
+from whoosh import columns, scoring
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
@@ -26,6 +27,7 @@ from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
 from .base import Engine, EngineSearcher, EngineWriter, Stored
+from .whoosh_eval import BulkEvaluator
 
 INDEX_NAME = "MAIN"
 # Sort key of undated articles: after every real date in both directions.
@@ -223,6 +225,8 @@ class WhooshWriter(EngineWriter):
 
     def delete_path(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
+        # Members of a bundle carry the bundle's path and theirs: `day.zip!ap/1.xml`.
+        self._writer.delete_by_query(wq.Prefix("path", path + "!"))
 
     def commit(self) -> None:
         self._writer.commit()
@@ -235,6 +239,7 @@ class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
         self._reader = self._searcher.reader()
+        self._evaluator = BulkEvaluator(self._searcher, weighting, compile_node)
         self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
 
     def close(self) -> None:
@@ -243,75 +248,89 @@ class WhooshSearcher(EngineSearcher):
     def doc_count(self) -> int:
         return self._searcher.doc_count()
 
-    def _stored(self, fields: dict, score: float | None) -> Stored:
-        article, cluster = from_stored(fields)
+    def _stored(self, docnum: int, score: float | None) -> Stored:
+        article, cluster = from_stored(self._reader.stored_fields(docnum))
         return Stored(article, score, cluster)
 
-    def _results(self, query: nodes.Node, sort: str, limit: int | None):
-        compiled = compile_node(query)
+    def _ranked(self, query: nodes.Node, sort: str, wanted: int | None
+                ) -> tuple[int, list[tuple[int, float | None]]]:
+        """(total, the first `wanted` (docnum, score) pairs in `sort` order); ties go to
+        the lower document number, as in Whoosh's own collectors."""
+        evaluator = self._evaluator
         if sort == "relevance":
-            # Whoosh's shortcuts (block quality, replacing matchers as the minimum score
-            # rises) skip documents they judge unable to reach the top: with boosts below 1,
-            # negations or unscored keyword filters they skip good ones and miscount the
-            # total. A full pass is needed for an exact total anyway.
-            if limit is None:
-                collector = collectors.UnlimitedCollector()
-                collector.replace = 0
-            else:
-                collector = collectors.TopCollector(limit, usequality=False, replace=0)
-        else:
-            key = "key_oldest" if sort == "oldest" else "key_newest"
-            collector = collectors.SortingCollector(key, limit=limit)
-        self._searcher.search_with_collector(compiled, collector)
-        return collector.results()
+            if isinstance(query, nodes.MatchAll):
+                # Every document scores the same: index order.
+                live = evaluator.live()
+                chosen = live if wanted is None else islice(sorted(live), wanted)
+                return len(live), [(docnum, 1.0) for docnum in chosen]
+            scores = evaluator.scores(query)
+
+            def order(item):
+                return (-item[1], item[0])
+
+            if wanted is None:
+                return len(scores), sorted(scores.items(), key=order)
+            return len(scores), heapq.nsmallest(wanted, scores.items(), key=order)
+        docs = evaluator.live() if isinstance(query, nodes.MatchAll) else evaluator.docs(query)
+        keys = evaluator.column("key_oldest" if sort == "oldest" else "key_newest")
+
+        def by_key(docnum):
+            return (keys[docnum], docnum)
+
+        chosen = sorted(docs, key=by_key) if wanted is None else heapq.nsmallest(
+            wanted, docs, key=by_key)
+        return len(docs), [(docnum, None) for docnum in chosen]
 
     def search(self, query, sort="relevance", offset=0, limit=10):
-        results = self._results(query, sort, max(offset + limit, 1))
-        scored = sort == "relevance"
-        hits = [self._stored(hit.fields(), hit.score if scored else None)
-                for hit in results[offset:offset + limit]]
-        return len(results), hits
+        total, ranked = self._ranked(query, sort, max(offset + limit, 1))
+        return total, [self._stored(docnum, score) for docnum, score in
+                       ranked[offset:offset + limit]]
 
     def iter_hits(self, query, sort="relevance"):
-        scored = sort == "relevance"
-        for hit in self._results(query, sort, None):
-            yield self._stored(hit.fields(), hit.score if scored else None)
-
-    def _docnums(self, query: nodes.Node) -> Iterator[int]:
-        return self._searcher.docs_for_query(compile_node(query))
+        _total, ranked = self._ranked(query, sort, None)
+        for docnum, score in ranked:
+            yield self._stored(docnum, score)
 
     def count(self, query):
         if isinstance(query, nodes.MatchAll):
             return self.doc_count()
-        return sum(1 for _ in self._docnums(query))
+        return len(self._evaluator.docs(query))
 
     def _arrays(self, field: str) -> tuple[list[str], list[tuple[int, ...]]]:
         """Per-document value numbers of a keyword field, read once from its postings."""
         if field not in self._facet_arrays:
-            reader = self._reader
             values: list[str] = []
-            per_doc: list[tuple[int, ...]] = [()] * reader.doc_count_all()
-            for number, term in enumerate(reader.lexicon(field)):
-                values.append(term.decode("utf-8"))
+            per_doc: list[tuple[int, ...]] = [()] * self._reader.doc_count_all()
+            for number, term in enumerate(self._reader.lexicon(field)):
+                text = term.decode("utf-8")
+                values.append(text)
                 single = (number,)
-                for docnum in reader.postings(field, term).all_ids():
-                    existing = per_doc[docnum]
-                    per_doc[docnum] = existing + single if existing else single
+                for ids, _weights in self._evaluator.postings(field, text):
+                    for docnum in ids:
+                        existing = per_doc[docnum]
+                        per_doc[docnum] = existing + single if existing else single
             self._facet_arrays[field] = (values, per_doc)
         return self._facet_arrays[field]
 
     def facet_counts(self, query, field):
         values, per_doc = self._arrays(field)
-        counts = Counter(chain.from_iterable(map(per_doc.__getitem__, self._docnums(query))))
+        docs = (self._evaluator.live() if isinstance(query, nodes.MatchAll)
+                else self._evaluator.docs(query))
+        counts = Counter(chain.from_iterable(map(per_doc.__getitem__, docs)))
         return {values[number]: count for number, count in counts.items()}
 
     def get(self, article_id):
         fields = self._searcher.document(id=article_id)
-        return None if fields is None else self._stored(fields, None)
+        if fields is None:
+            return None
+        article, cluster = from_stored(fields)
+        return Stored(article, None, cluster)
 
     def ids(self, query):
         stored_fields = self._reader.stored_fields
-        for docnum in self._docnums(query):
+        docs = (self._evaluator.live() if isinstance(query, nodes.MatchAll)
+                else self._evaluator.docs(query))
+        for docnum in docs:
             yield stored_fields(docnum)["id"]
 
     def doc_frequency(self, field, term):

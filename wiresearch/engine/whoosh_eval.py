@@ -1,0 +1,245 @@
+"""Query evaluation over Whoosh's postings, in bulk.
+
+Whoosh scores a query by walking a tree of matcher objects document by document, a few
+Python calls per document per term; on common words that is most of a search. Here the
+same node tree is evaluated term by term instead: each term's postings are read a block
+at a time, scored with Whoosh's own BM25F formula and statistics (so scores equal
+Whoosh's), and combined with dictionary and set operations. Whatever this module does
+not evaluate itself (phrases, prefixes, fuzzy terms, date ranges) is handed to Whoosh
+for that subtree only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from whoosh import collectors
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from .. import nodes
+
+CACHE_SIZE = 16
+
+
+class BulkEvaluator:
+    """Evaluates node trees against one Whoosh searcher (one snapshot of the index)."""
+
+    def __init__(self, searcher, weighting, compile_node):
+        self._searcher = searcher
+        self._compile = compile_node
+        self._K1 = weighting.K1
+        self._B = weighting.B
+        self._field_B = dict(getattr(weighting, "_field_B", {}))
+        reader = searcher.reader()
+        self._doc_count_all = reader.doc_count_all()
+        self._leaves = list(reader.leaf_readers())
+        self._deleted: set[int] = set()
+        for leaf, offset in self._leaves:
+            self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
+        self._lengths: dict[str, list[int]] = {}
+        self._columns: dict[str, list] = {}
+        self._cache: OrderedDict = OrderedDict()
+
+    # Public
+    def scores(self, node: nodes.Node) -> dict[int, float]:
+        """Every matching live document with its score."""
+        return self._cached(node, True)
+
+    def docs(self, node: nodes.Node) -> set[int] | dict[int, float]:
+        """Every matching live document (a set, or the keys of a scored result)."""
+        key = (node, True)
+        if key in self._cache:
+            return self._cache[key]
+        return self._cached(node, False)
+
+    def column(self, name: str) -> list:
+        """A column's value for every document, by global document number."""
+        if name not in self._columns:
+            values: list = []
+            for leaf, _offset in self._leaves:
+                if leaf.has_column(name):
+                    values.extend(leaf.column_reader(name))
+                else:
+                    values.extend([None] * leaf.doc_count_all())
+            self._columns[name] = values
+        return self._columns[name]
+
+    def live(self) -> range | set[int]:
+        if not self._deleted:
+            return range(self._doc_count_all)
+        return set(range(self._doc_count_all)) - self._deleted
+
+    # Evaluation
+    def _cached(self, node, scored: bool):
+        key = (node, scored)
+        if key not in self._cache:
+            result = self._evaluate(node, scored)
+            if self._deleted:
+                result = _without(result, self._deleted)
+            self._cache[key] = result
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return self._cache[key]
+
+    def _evaluate(self, node, scored: bool):
+        if isinstance(node, nodes.Term):
+            return self._term(node, scored)
+        if isinstance(node, nodes.Or):
+            return _union([self._evaluate(child, scored) for child in node.children], scored)
+        if isinstance(node, nodes.And):
+            positive = [c for c in node.children if not isinstance(c, nodes.Not)]
+            negative = [c.child for c in node.children if isinstance(c, nodes.Not)]
+            if positive:
+                result = _intersection([self._evaluate(c, scored) for c in positive], scored)
+            else:
+                result = self._all(scored)
+            for child in negative:
+                if not result:
+                    break
+                result = _without(result, self._evaluate(child, False))
+            return result
+        if isinstance(node, nodes.Not):
+            return _without(self._all(scored), self._evaluate(node.child, False))
+        if isinstance(node, nodes.MatchAll):
+            return self._all(scored)
+        if isinstance(node, nodes.MatchNone):
+            return {} if scored else set()
+        return self._whoosh(node, scored)
+
+    def _all(self, scored: bool):
+        if scored:
+            return dict.fromkeys(range(self._doc_count_all), 1.0)  # as Whoosh scores Every
+        return set(range(self._doc_count_all))
+
+    def _whoosh(self, node, scored: bool):
+        query = self._compile(node)
+        if not scored:
+            return set(self._searcher.docs_for_query(query))
+        collector = collectors.UnlimitedCollector()
+        collector.replace = 0  # see WhooshSearcher._results
+        self._searcher.search_with_collector(query, collector)
+        return {docnum: score for score, docnum in collector.items}
+
+    def postings(self, field: str, text: str):
+        """(global document numbers, weights) of a term, block by block."""
+        btext = text.encode("utf-8")
+        for leaf, offset in self._leaves:
+            terms = getattr(leaf, "_terms", None)
+            try:
+                if terms is not None:
+                    matcher = terms.matcher(field, btext, leaf.schema[field].format)
+                else:
+                    matcher = leaf.postings(field, btext)
+            except (TermNotFound, KeyError):
+                continue
+            yield from _blocks(matcher, offset)
+
+    def _term(self, node: nodes.Term, scored: bool):
+        schema = self._searcher.schema
+        field_type = schema[node.field] if node.field in schema else None  # noqa: SIM401
+        if field_type is None:
+            return {} if scored else set()
+        if not scored:
+            found: set[int] = set()
+            for ids, _weights in self.postings(node.field, node.text):
+                found.update(ids)
+            return found
+        if not field_type.scorable:
+            # Whoosh scores unscorable fields by the posting weight.
+            result: dict[int, float] = {}
+            for ids, weights in self.postings(node.field, node.text):
+                result.update(zip(ids, (w * node.boost for w in weights), strict=True))
+            return result
+        return self._bm25(node)
+
+    def _bm25(self, node: nodes.Term) -> dict[int, float]:
+        searcher = self._searcher
+        field = node.field
+        # Whoosh's statistics, from the top-level searcher, exactly as BM25FScorer.
+        idf = searcher.idf(field, node.text)
+        avgfl = searcher.avg_field_length(field) or 1
+        B = self._field_B.get(field, self._B)
+        K1 = self._K1
+        lengths = self._length_table(field)
+        numerator = idf * (K1 + 1) * node.boost
+        base = K1 * (1 - B)
+        per_length = K1 * B / avgfl
+        result: dict[int, float] = {}
+        for ids, weights in self.postings(field, node.text):
+            for docnum, tf in zip(ids, weights, strict=True):
+                result[docnum] = numerator * tf / (tf + base + per_length * lengths[docnum])
+        return result
+
+    def _length_table(self, field: str) -> list[int]:
+        """Each document's (quantized) length of `field`, as Whoosh's scorer sees it."""
+        if field not in self._lengths:
+            decoded = [byte_to_length(n) for n in range(256)]
+            decoded[0] = 1  # Whoosh's scorer asks with a default of 1
+            table: list[int] = []
+            for leaf, _offset in self._leaves:
+                perdoc = getattr(leaf, "_perdoc", None)
+                reader = (perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                          if perdoc is not None else None)
+                if reader is None:
+                    table.extend(max(1, leaf.doc_field_length(d, field, 1) or 1)
+                                 for d in range(leaf.doc_count_all()))
+                else:
+                    table.extend(decoded[byte] for byte in reader)
+            self._lengths[field] = table
+        return self._lengths[field]
+
+
+def _blocks(matcher, offset: int):
+    """A leaf matcher's postings a block at a time: (document numbers, weights).
+    Whoosh's W3 matcher keeps each block's ids and weights as arrays; anything else is
+    read posting by posting."""
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids = matcher._ids if not offset else [docnum + offset for docnum in matcher._ids]
+            yield ids, matcher._weights
+            matcher._next_block()
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id() + offset)
+        weights.append(matcher.weight())
+        matcher.next()
+    yield ids, weights
+
+
+def _union(results: list, scored: bool):
+    if not results:
+        return {} if scored else set()
+    if not scored:
+        return set().union(*results)
+    merged = dict(results[0])
+    for result in results[1:]:
+        for docnum, score in result.items():
+            merged[docnum] = merged.get(docnum, 0.0) + score
+    return merged
+
+
+def _intersection(results: list, scored: bool):
+    results = sorted(results, key=len)
+    if not scored:
+        first = set(results[0])
+        return first.intersection(*results[1:])
+    common = set(results[0]).intersection(*results[1:])
+    return {docnum: sum(result[docnum] for result in results) for docnum in common}
+
+
+def _without(result, excluded):
+    if isinstance(result, dict):
+        return {docnum: score for docnum, score in result.items() if docnum not in excluded}
+    if isinstance(result, range):
+        result = set(result)
+    return result - set(excluded)
+
