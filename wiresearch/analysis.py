@@ -79,27 +79,29 @@ def tokens(text: str) -> Iterator[tuple[int, int, int, str]]:
             yield position, match.start(), match.end(), fold(lowered)
 
 
-def _folded_words(text: str) -> list[str]:
-    """Every word of `text` lower-cased and folded, long ones included: the same words
-    and positions as tokens(), computed in bulk (this is the indexing hot path)."""
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """Every word of `text`, lower-cased, and the same words folded: the words and
+    positions of tokens(), computed in bulk (this is the indexing hot path)."""
     found = WORD.findall(text)
     if not found:
-        return []
+        return [], []
     # One lower() over the joined words instead of one per word.
     lowered = " ".join(found).lower()
     if lowered.isascii():
-        return lowered.split(" ")
-    return [fold(word) for word in (w.lower() for w in found)]
+        words = lowered.split(" ")
+        return words, words
+    lowered_words = [word.lower() for word in found]
+    return lowered_words, [fold(word) for word in lowered_words]
 
 
 def positioned_terms(text: str) -> list[str | None]:
     """The index term at each word position of `text`; None where a word is dropped
-    for being too long."""
-    folded = _folded_words(text)
+    for being too long (measured before folding, as tantivy's filter does)."""
+    lowered, folded = _words(text)
     if not folded:
         return []
     stems = _snowball().stemWords(folded)
-    return [term if keep(word) else None for word, term in zip(folded, stems, strict=True)]
+    return [term if keep(word) else None for word, term in zip(lowered, stems, strict=True)]
 
 
 def terms(text: str) -> list[str]:
@@ -109,4 +111,5 @@ def terms(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The folded, unstemmed words of `text` (the vocabulary used for suggestions)."""
-    return [word for word in _folded_words(text) if keep(word)]
+    lowered, folded = _words(text)
+    return [word for word, low in zip(folded, lowered, strict=True) if keep(low)]
