@@ -1,0 +1,526 @@
+"""The tantivy engine: the same interface as the Whoosh one, for archives too large for
+pure Python.
+
+Text is analyzed by a chain of tantivy's own tokenizer and filters that gives the terms
+and positions analysis.py gives. Keyword fields are columnar (fast) so facet counts are
+aggregations over every match, and date order uses the Whoosh engine's two sort keys plus
+an insertion sequence that breaks ties the way Whoosh's document numbers do.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import accumulate, product
+from pathlib import Path
+
+import tantivy
+
+from .. import analysis, nodes
+from ..dates import epoch_seconds
+from ..errors import IndexNotFoundError
+from ..model import Article, format_date, parse_stored_date
+from .base import Engine, EngineSearcher, EngineWriter, Stored
+
+ANALYZER = "wiresearch"
+# Python's \w, which analysis.WORD uses, is str.isalnum() or "_": letters and every
+# number category. The regex crate's \w is another set (it takes combining marks and
+# connector punctuation, and leaves out numbers such as ² and ½), so the class is
+# spelled out; the two agree on every code point Python's Unicode database assigns.
+WORD_PATTERN = r"[\p{L}\p{N}_]+"
+# Sort key of undated articles: after every real date in both directions.
+UNDATED_KEY = 2**62
+SEQUENCE = "seq"
+# Keyword fields that hold several values per article (the others hold one).
+MULTI_VALUED = ("source", "country", "region", "topic")
+# Stored as given, never searched.
+STORED_ONLY = ("date_text", "byline", "checksum", "position")
+# tantivy refuses an aggregation with more buckets than this (AggregationLimits).
+MAX_BUCKETS = 65_000
+WRITER_HEAP_BYTES = 256 * 1024 * 1024
+# Most exact phrases one sloppy phrase of three or more words is spelled out as.
+MAX_SPACINGS = 64
+
+
+def text_analyzer() -> tantivy.TextAnalyzer:
+    """analysis.tokens + analysis.stem from tantivy's pieces: lower case, drop tokens of
+    MAX_TOKEN_BYTES or more (their positions still count), fold accents, stem.
+
+    Folding is where the two can part: ascii_fold is Lucene's table of Latin letters,
+    analysis.fold is NFKD without combining marks. They agree on accented Latin letters,
+    ligatures, full-width and super- or subscript forms; only analysis.fold strips
+    accents off Greek, Cyrillic and Hangul, dots off a capital I and folds fractions and
+    ordinal signs, and only ascii_fold flattens Latin letters NFKD leaves alone (ŋ ə ɓ ĸ).
+    """
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.remove_long(analysis.MAX_TOKEN_BYTES))
+            .filter(tantivy.Filter.ascii_fold())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in nodes.TEXT_FIELDS:
+        builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER,
+                               index_option="position")
+    stored_keywords = ("id", "path", "cluster", *MULTI_VALUED)
+    for name in nodes.KEYWORD_FIELDS:
+        # Fast (columnar) so that facet counts and id listings are aggregations.
+        builder.add_text_field(name, stored=name in stored_keywords, fast=True,
+                               tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field(nodes.DATE_FIELD, indexed=True, fast=True)
+    for name in ("key_oldest", "key_newest", SEQUENCE):
+        builder.add_integer_field(name, fast=True)
+    for name in STORED_ONLY:
+        builder.add_bytes_field(name, stored=True)
+    return builder.build()
+
+
+def _keyword_values(values: Iterable[str]) -> list[str]:
+    # What the Whoosh engine gives back for the same values: it stores them joined by
+    # commas, so a comma inside a value comes back as a space and empty values vanish.
+    return [kept for kept in (value.replace(",", " ") for value in values) if kept]
+
+
+def to_document(article: Article, cluster: str, sequence: int) -> tantivy.Document:
+    doc = tantivy.Document()
+    add_text = doc.add_text
+    for name, value in (("id", article.id), ("path", article.path),
+                        ("headline", article.headline), ("body", article.body),
+                        ("dateline", article.dateline), ("cluster", cluster)):
+        if value:
+            add_text(name, value)
+    for name, values in (("source", (article.source,)), ("country", article.countries),
+                         ("region", article.regions), ("topic", article.topics)):
+        for value in _keyword_values(values):
+            add_text(name, value)
+    for name, value in (("byline", article.byline), ("checksum", article.checksum),
+                        ("position", article.position)):
+        if value:
+            doc.add_bytes(name, value.encode("utf-8"))
+    doc.add_integer(SEQUENCE, sequence)
+    if article.date is None:
+        doc.add_integer("key_oldest", UNDATED_KEY)
+        doc.add_integer("key_newest", UNDATED_KEY)
+    else:
+        seconds = epoch_seconds(article.date)
+        day = article.date.isoformat()[:10]
+        doc.add_integer(nodes.DATE_FIELD, seconds)
+        doc.add_integer("key_oldest", seconds)
+        doc.add_integer("key_newest", -seconds)
+        doc.add_bytes("date_text", format_date(article.date).encode("utf-8"))
+        add_text("year", day[:4])
+        add_text("month", day[:7])
+        add_text("day", day)
+    return doc
+
+
+def from_stored(fields: dict[str, list]) -> tuple[Article, str]:
+    def text(name: str) -> str:
+        values = fields.get(name)
+        if not values:
+            return ""
+        value = values[0]
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+    sources = fields.get("source") or [""]
+    article = Article(
+        id=text("id"), source=sources[0], headline=text("headline"), body=text("body"),
+        dateline=text("dateline"), date=parse_stored_date(text("date_text")),
+        countries=tuple(fields.get("country", ())), regions=tuple(fields.get("region", ())),
+        topics=tuple(fields.get("topic", ())), byline=text("byline"),
+        checksum=text("checksum"), path=text("path"), position=text("position"),
+    )
+    return article, text("cluster") or article.id
+
+
+def _regex_literal(text: str) -> str:
+    """`text` as a regex that matches only itself (word characters stay readable)."""
+    return "".join(ch if ch.isalnum() or ch == "_" else f"\\x{{{ord(ch):X}}}" for ch in text)
+
+
+def _must(*queries: tantivy.Query) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
+
+
+def _boosted(query: tantivy.Query, boost: float) -> tantivy.Query:
+    return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+
+def _index_option(field: str) -> str:
+    return "freq" if field in nodes.TEXT_FIELDS else "basic"
+
+
+def compile_node(node: nodes.Node, schema: tantivy.Schema) -> tantivy.Query:
+    """A tantivy query for a node tree, matching the articles the Whoosh engine's does."""
+    query = tantivy.Query
+    if isinstance(node, nodes.MatchAll):
+        return query.all_query()
+    if isinstance(node, nodes.MatchNone):
+        return query.empty_query()
+    if isinstance(node, nodes.Term):
+        return _boosted(query.term_query(schema, node.field, node.text,
+                                         index_option=_index_option(node.field)),
+                        node.boost)
+    if isinstance(node, nodes.Phrase):
+        return _boosted(_phrase(node, schema), node.boost)
+    if isinstance(node, nodes.Prefix):
+        pattern = _regex_literal(node.text) + "(?s:.*)"
+        return _boosted(query.regex_query(schema, node.field, pattern), node.boost)
+    if isinstance(node, nodes.Fuzzy):
+        # Plain Levenshtein like Whoosh's FuzzyTerm: a transposition is two edits.
+        return _boosted(query.fuzzy_term_query(schema, node.field, node.text,
+                                               distance=node.distance,
+                                               transposition_cost_one=False, prefix=False),
+                        node.boost)
+    if isinstance(node, nodes.DateRange):
+        return _date_range(node, schema)
+    if isinstance(node, nodes.Or):
+        if not node.children:
+            return query.empty_query()
+        return query.boolean_query([(tantivy.Occur.Should, compile_node(child, schema))
+                                    for child in node.children])
+    if isinstance(node, nodes.And):
+        clauses = [(tantivy.Occur.MustNot, compile_node(child.child, schema))
+                   if isinstance(child, nodes.Not)
+                   else (tantivy.Occur.Must, compile_node(child, schema))
+                   for child in node.children]
+        if not any(occur == tantivy.Occur.Must for occur, _query in clauses):
+            # A query of only exclusions matches nothing in tantivy: exclude from all.
+            clauses.insert(0, (tantivy.Occur.Must, query.all_query()))
+        return query.boolean_query(clauses)
+    if isinstance(node, nodes.Not):
+        return query.boolean_query([(tantivy.Occur.Must, query.all_query()),
+                                    (tantivy.Occur.MustNot, compile_node(node.child, schema))])
+    raise TypeError(f"cannot compile {node!r}")
+
+
+def _phrase(node: nodes.Phrase, schema: tantivy.Schema) -> tantivy.Query:
+    query = tantivy.Query
+    terms = list(node.terms)
+    if len(terms) == 1:
+        return query.term_query(schema, node.field, terms[0], index_option="freq")
+    if node.slop == 0:
+        return query.phrase_query(schema, node.field, terms)
+    if len(terms) > 2:
+        return _spaced_phrase(node, schema)
+    # Whoosh matches when the second word stands 1..slop+1 positions after the first.
+    # tantivy's slop is a distance from the expected offset, in either direction (and a
+    # repeated word may match itself): expecting the second word `offset` positions
+    # later with slop s, it matches gaps offset-s..offset+s. A window centred on the
+    # allowed gaps keeps to the forward side; an even number of gaps needs the last one
+    # as a second, exact phrase.
+    first, second = terms
+    gaps = node.slop + 1
+    half = gaps // 2
+    if gaps % 2:
+        return query.phrase_query(schema, node.field, [(0, first), (half + 1, second)], half)
+    window = query.phrase_query(schema, node.field, [(0, first), (half, second)], half - 1)
+    last = query.phrase_query(schema, node.field, [(0, first), (gaps, second)], 0)
+    return query.boolean_query([(tantivy.Occur.Should, window),
+                                (tantivy.Occur.Should, last)])
+
+
+def _spaced_phrase(node: nodes.Phrase, schema: tantivy.Schema) -> tantivy.Query:
+    """A sloppy phrase of three or more words as Whoosh reads it: each word 1..slop+1
+    positions after the one before. Every such spacing is an exact phrase; past a few
+    dozen of them (the query layer sends only two-word sloppy phrases) tantivy's own slop
+    stands in, which also lets the words come in another order."""
+    query = tantivy.Query
+    terms = list(node.terms)
+    steps = range(1, node.slop + 2)
+    if len(steps) ** (len(terms) - 1) > MAX_SPACINGS:
+        return query.phrase_query(schema, node.field, terms, node.slop)
+    phrases = []
+    for spacing in product(steps, repeat=len(terms) - 1):
+        offsets = accumulate(spacing, initial=0)
+        phrases.append((tantivy.Occur.Should, query.phrase_query(
+            schema, node.field, list(zip(offsets, terms, strict=True)))))
+    return query.boolean_query(phrases)
+
+
+def _date_range(node: nodes.DateRange, schema: tantivy.Schema) -> tantivy.Query:
+    if node.start is None and node.end is None:
+        # Every dated article; undated ones have no value in the column.
+        return tantivy.Query.exists_query(nodes.DATE_FIELD)
+    if node.end is None:
+        return tantivy.Query.range_query(schema, nodes.DATE_FIELD, tantivy.FieldType.Integer,
+                                         node.start, None)
+    return tantivy.Query.range_query(schema, nodes.DATE_FIELD, tantivy.FieldType.Integer,
+                                     node.start, node.end, include_lower=True,
+                                     include_upper=False)
+
+
+class TantivyWriter(EngineWriter):
+    """One transaction: everything up to commit() or cancel(), which end it."""
+
+    def __init__(self, index: tantivy.Index, fresh: bool, next_sequence: int):
+        self._writer: tantivy.IndexWriter | None = index.writer(WRITER_HEAP_BYTES)
+        self._schema = index.schema
+        self._fresh = fresh
+        self._sequence = next_sequence
+
+    def _open(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            raise RuntimeError("this writer has been committed or cancelled: ask the "
+                               "engine for a new one")
+        return self._writer
+
+    def add(self, article: Article, cluster: str, replace: bool = True) -> None:
+        writer = self._open()
+        if replace and not self._fresh:
+            # Deletes apply to documents added before them, so the new copy survives.
+            writer.delete_documents_by_term("id", article.id)
+        writer.add_document(to_document(article, cluster, self._sequence))
+        self._sequence += 1
+
+    def delete(self, ids: Iterable[str]) -> None:
+        writer = self._open()
+        for article_id in ids:
+            writer.delete_documents_by_term("id", article_id)
+
+    def delete_path(self, path: str) -> None:
+        writer = self._open()
+        writer.delete_documents_by_term("path", path)
+        # Members of a bundle carry the bundle's path and theirs: `day.zip!ap/1.xml`.
+        writer.delete_documents_by_query(tantivy.Query.regex_query(
+            self._schema, "path", _regex_literal(path + "!") + "(?s:.*)"))
+
+    def commit(self) -> None:
+        writer = self._open()
+        writer.commit()
+        self._finish(writer)
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            writer = self._writer
+            writer.rollback()
+            self._finish(writer)
+
+    def _finish(self, writer: tantivy.IndexWriter) -> None:
+        # Let the merges the commit started complete (dropping the writer would abandon
+        # them, and segments would pile up over many small commits), then release the
+        # index lock so the next writer can start.
+        self._writer = None
+        writer.wait_merging_threads()
+
+
+class TantivySearcher(EngineSearcher):
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema):
+        self._searcher = searcher
+        self._schema = schema
+        self._terms: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        self._searcher = None
+
+    def _compile(self, query: nodes.Node) -> tantivy.Query:
+        return compile_node(query, self._schema)
+
+    def doc_count(self) -> int:
+        return self._searcher.num_docs
+
+    def _stored(self, address: tantivy.DocAddress, score: float | None) -> Stored:
+        article, cluster = from_stored(self._searcher.doc(address).to_dict())
+        return Stored(article, score, cluster)
+
+    def _hits(self, compiled: tantivy.Query, sort: str, offset: int, limit: int
+              ) -> tuple[int, list[tuple[float | None, tantivy.DocAddress]]]:
+        """(total, [(score or None, address)]) of ranks offset..offset+limit."""
+        if sort == "relevance":
+            result = self._searcher.search(compiled, limit=max(limit, 1), offset=offset,
+                                           count=True)
+            return result.count, result.hits[:limit]
+        key = "key_oldest" if sort == "oldest" else "key_newest"
+        total, addresses = self._by_date(compiled, key, offset, limit)
+        return total, [(None, address) for address in addresses]
+
+    def _by_date(self, compiled: tantivy.Query, key: str, offset: int, limit: int
+                 ) -> tuple[int, list[tantivy.DocAddress]]:
+        """Ranks offset..offset+limit by (key, insertion sequence). Whoosh breaks ties of
+        the key by document number, which is insertion order; tantivy breaks them by
+        where documents sit in segments, so tied articles are put in sequence order."""
+        wanted = offset + limit
+        # One rank more than wanted shows whether the last wanted key is tied past it.
+        result = self._searcher.search(compiled, limit=wanted + 1, count=True,
+                                       order_by_field=key, order=tantivy.Order.Asc)
+        total, ranked = result.count, result.hits
+        end = min(wanted, len(ranked))
+        if offset >= end:
+            return total, []
+        # The keys of these ranks are right whatever tantivy's tie order; each group of
+        # equal keys is wholly among them, except the last when more matches follow.
+        keys = [value for value, _address in ranked]
+        open_key = keys[-1] if len(ranked) < total else None
+        open_first = len(keys) if open_key is None else bisect_left(keys, open_key)
+        page: list[tantivy.DocAddress] = []
+        known_end = min(end, open_first)
+        if offset < known_end:
+            low = bisect_left(keys, keys[offset])
+            high = bisect_right(keys, keys[known_end - 1])
+            block = ranked[low:high]
+            sequences = self._searcher.fast_field_values(
+                SEQUENCE, [address for _value, address in block])
+            order = sorted(range(len(block)), key=lambda i: (block[i][0], sequences[i]))
+            page = [block[i][1] for i in order[offset - low:known_end - low]]
+        if end > open_first:
+            # The page ends inside a tie that goes on beyond the ranks read: read that
+            # key's articles by sequence.
+            start = max(offset, open_first)
+            tied = _must(compiled, tantivy.Query.range_query(
+                self._schema, key, tantivy.FieldType.Integer, open_key, open_key))
+            by_sequence = self._searcher.search(
+                tied, limit=end - start, offset=start - open_first, count=False,
+                order_by_field=SEQUENCE, order=tantivy.Order.Asc)
+            page.extend(address for _value, address in by_sequence.hits)
+        return total, page
+
+    def search(self, query, sort="relevance", offset=0, limit=10):
+        total, hits = self._hits(self._compile(query), sort, offset, limit)
+        return total, [self._stored(address, score) for score, address in hits]
+
+    def iter_hits(self, query, sort="relevance"):
+        compiled = self._compile(query)
+        offset, chunk = 0, 100
+        while True:
+            total, hits = self._hits(compiled, sort, offset, chunk)
+            for score, address in hits:
+                yield self._stored(address, score)
+            offset += len(hits)
+            if not hits or offset >= total:
+                return
+            # Each chunk re-ranks everything before it; growing chunks keep that cheap.
+            chunk = min(chunk * 2, 10_000)
+
+    def count(self, query):
+        if isinstance(query, nodes.MatchAll):
+            return self.doc_count()
+        return self._searcher.search(self._compile(query), limit=1, count=True).count
+
+    def _values(self, field: str) -> list[str]:
+        if field not in self._terms:
+            # Commonest first from tantivy; sorted like Whoosh's lexicon (code points
+            # sort as UTF-8 bytes do).
+            self._terms[field] = sorted(term for term, _frequency in
+                                        self._searcher.terms_with_prefix(field, "",
+                                                                         limit=None))
+        return self._terms[field]
+
+    def facet_counts(self, query, field):
+        compiled = self._compile(query)
+        values = self._values(field)
+        counts: dict[str, int] = {}
+        # One aggregation when the field has few enough values (the usual case), else
+        # one per slice of its values.
+        for start in range(0, len(values), MAX_BUCKETS):
+            terms = {"field": field, "size": min(len(values) - start, MAX_BUCKETS)}
+            if len(values) > MAX_BUCKETS:
+                terms["include"] = values[start:start + MAX_BUCKETS]
+            result = self._searcher.aggregate(compiled, {"values": {"terms": terms}})
+            for bucket in result["values"]["buckets"]:
+                counts[bucket["key"]] = bucket["doc_count"]
+        return counts
+
+    def get(self, article_id):
+        query = tantivy.Query.term_query(self._schema, "id", article_id, index_option="basic")
+        hits = self._searcher.search(query, limit=1, count=False).hits
+        return self._stored(hits[0][1], None) if hits else None
+
+    def ids(self, query):
+        compiled = self._compile(query)
+        total = self._searcher.search(compiled, limit=1, count=True).count
+        if total == 0:
+            return
+        if total <= MAX_BUCKETS:
+            spans = [compiled]
+        else:
+            # Slices of the insertion sequence, each too short to hold more articles
+            # than an aggregation may return.
+            stats = self._searcher.aggregate(compiled, {"s": {"stats": {"field": SEQUENCE}}})
+            low, high = int(stats["s"]["min"]), int(stats["s"]["max"])
+            spans = [_must(compiled, tantivy.Query.range_query(
+                self._schema, SEQUENCE, tantivy.FieldType.Integer, start,
+                min(start + MAX_BUCKETS, high + 1), include_lower=True, include_upper=False))
+                for start in range(low, high + 1, MAX_BUCKETS)]
+        for span in spans:
+            result = self._searcher.aggregate(
+                span, {"ids": {"terms": {"field": "id", "size": MAX_BUCKETS}}})
+            for bucket in result["ids"]["buckets"]:
+                # Once per article, as Whoosh does, should an id ever be indexed twice.
+                for _copy in range(bucket["doc_count"]):
+                    yield bucket["key"]
+
+    def doc_frequency(self, field, term):
+        try:
+            return self._searcher.doc_freq(field, term)
+        except ValueError:  # not a field of this index: no article has the term
+            return 0
+
+    def term_statistics(self, field, terms):
+        return {term: self.doc_frequency(field, term) for term in terms}
+
+    def values(self, field):
+        return list(self._values(field))
+
+
+def _open_error(path: Path, error: ValueError) -> Exception:
+    """tantivy's ValueError as ours. A missing segment file means a writer in another
+    process collected it between our reading meta.json and opening it: an OSError, which
+    callers answer by opening again."""
+    if "FileDoesNotExist" in str(error):
+        return FileNotFoundError(f"the tantivy index in {path} changed while opening: "
+                                 f"{error}")
+    return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
+
+
+class TantivyEngine(Engine):
+    name = "tantivy"
+
+    def __init__(self, index: tantivy.Index, path: Path):
+        self._index = index
+        self._path = path
+        # Analyzers are not saved with the index: register ours every time it is opened.
+        index.register_tokenizer(ANALYZER, text_analyzer())
+        # Searchers reload when asked (searcher()), not from a file-watching thread.
+        index.config_reader(reload_policy="Manual")
+        self._schema = index.schema
+
+    @classmethod
+    def create(cls, path: Path) -> TantivyEngine:
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(tantivy.Index(_schema(), path=str(path), reuse=False), path)
+
+    @classmethod
+    def open(cls, path: Path) -> TantivyEngine:
+        try:
+            found = path.is_dir() and tantivy.Index.exists(str(path))
+        except OSError:
+            found = False
+        if not found:
+            raise IndexNotFoundError(f"no tantivy index in {path}")
+        try:
+            return cls(tantivy.Index.open(str(path)), path)
+        except ValueError as error:
+            raise _open_error(path, error) from None
+
+    def _next_sequence(self) -> int:
+        self._index.reload()
+        stats = self._index.searcher().aggregate(
+            tantivy.Query.all_query(), {"s": {"max": {"field": SEQUENCE}}})
+        highest = stats["s"]["value"]
+        return 0 if highest is None else int(highest) + 1
+
+    def writer(self, fresh: bool = False) -> TantivyWriter:
+        return TantivyWriter(self._index, fresh, self._next_sequence())
+
+    def searcher(self) -> TantivySearcher:
+        try:
+            self._index.reload()
+        except ValueError as error:
+            raise _open_error(self._path, error) from None
+        return TantivySearcher(self._index.searcher(), self._schema)
+
+    def close(self) -> None:
+        self._index = None
