@@ -13,9 +13,8 @@ from wiresearch import Archive
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 CORPORA = REPO.parent / "shared" / "corpora"
+# Every behaviour is checked on both engines (tantivy is in the test extra).
 ENGINES = ["whoosh", "tantivy"]
-if not (REPO / "wiresearch" / "engine" / "tantivy_engine.py").exists():
-    ENGINES = ["whoosh"]
 
 
 def corpus(*parts: str) -> Path:
