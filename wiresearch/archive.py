@@ -156,17 +156,17 @@ class Archive:
         plan = build_plan(request, self._resolve)
         query = plan.node()
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
-        total, page_hits = self._page(searcher, query, request)
+        names = list(dict.fromkeys(request.facets))
+        facet_queries = [(facet_named(name).field,
+                          plan.node(without=facet_named(name).filter_name)) for name in names]
+        total, page_hits, counts = self._page(searcher, query, request, facet_queries)
         hits = []
         for stored, copies in page_hits:
             hit = self._hit(stored, highlighter)
             hit.duplicates = copies
             hits.append(hit)
-        facet_lists = {}
-        for name in dict.fromkeys(request.facets):
-            facet = facet_named(name)
-            counts = searcher.facet_counts(plan.node(without=facet.filter_name), facet.field)
-            facet_lists[name] = facet.buckets(counts, request.facet_size)
+        facet_lists = {name: facet_named(name).buckets(found, request.facet_size)
+                       for name, found in zip(names, counts, strict=True)}
         suggestion = None
         if total < SUGGEST_BELOW and plan.parsed.words:
             suggestion = self._suggest(request, plan, total)
@@ -174,20 +174,24 @@ class Archive:
                        limit=request.limit, hits=hits, facets=facet_lists,
                        suggestion=suggestion, sort=request.sort, collapsed=request.collapse)
 
-    def _page(self, searcher: EngineSearcher, query: nodes.Node, request: SearchRequest
-              ) -> tuple[int, list[tuple[Stored, list[str]]]]:
-        """The hits of the requested page, each with the ids of its folded copies."""
+    def _page(self, searcher: EngineSearcher, query: nodes.Node, request: SearchRequest,
+              facets: list[tuple[str, nodes.Node]]
+              ) -> tuple[int, list[tuple[Stored, list[str]]], list[dict[str, int]]]:
+        """The hits of the requested page, each with the ids of its folded copies, and
+        the counts of each (field, query) in `facets`."""
         if not request.collapse and request.recent is None:
-            total, stored = searcher.search(query, request.sort, request.offset, request.limit)
-            return total, [(hit, []) for hit in stored]
+            total, stored, counts = searcher.search_faceted(
+                query, request.sort, request.offset, request.limit, facets)
+            return total, [(hit, []) for hit in stored], counts
         wanted = request.offset + request.limit
         pool = max(wanted * 3, RECENT_POOL if request.recent else 50)
         while True:
-            total, stored = searcher.search(query, request.sort, 0, pool)
+            total, stored, counts = searcher.search_faceted(query, request.sort, 0, pool,
+                                                            facets)
             if request.recent:
                 stored = self._by_recency(searcher, stored, half_life_seconds(request.recent))
             if not request.collapse:
-                return total, [(hit, []) for hit in stored[request.offset:wanted]]
+                return total, [(hit, []) for hit in stored[request.offset:wanted]], counts
             groups: dict[str, Stored] = {}
             for hit in stored:
                 groups.setdefault(hit.cluster, hit)
@@ -199,7 +203,7 @@ class Archive:
         for hit in page:
             members = searcher.ids(nodes.conjoin(query, nodes.Term("cluster", hit.cluster)))
             result.append((hit, sorted(m for m in members if m != hit.article.id)))
-        return total, result
+        return total, result, counts
 
     def _by_recency(self, searcher: EngineSearcher, stored: list[Stored],
                     half_life: float) -> list[Stored]:

@@ -9,7 +9,7 @@ behaves the same.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -66,6 +66,14 @@ class EngineSearcher(ABC):
     def search(self, query: Node, sort: str = "relevance", offset: int = 0,
                limit: int = 10) -> tuple[int, list[Stored]]:
         """(total matches, hits offset..offset+limit) in `sort` order."""
+
+    def search_faceted(self, query: Node, sort: str, offset: int, limit: int,
+                       facets: Sequence[tuple[str, Node]]
+                       ) -> tuple[int, list[Stored], list[dict[str, int]]]:
+        """search() and facet_counts() for each (field, query) of `facets`, as one
+        request, so an engine can share work between them (the same matches, mostly)."""
+        total, hits = self.search(query, sort, offset, limit)
+        return total, hits, [self.facet_counts(node, field) for field, node in facets]
 
     @abstractmethod
     def iter_hits(self, query: Node, sort: str = "relevance") -> Iterator[Stored]:

@@ -252,8 +252,8 @@ class WhooshSearcher(EngineSearcher):
         article, cluster = from_stored(self._reader.stored_fields(docnum))
         return Stored(article, score, cluster)
 
-    def _ranked(self, query: nodes.Node, sort: str, wanted: int | None
-                ) -> tuple[int, list[tuple[int, float | None]]]:
+    def _ranked(self, query: nodes.Node, sort: str, wanted: int | None,
+                shared: dict | None = None) -> tuple[int, list[tuple[int, float | None]]]:
         """(total, the first `wanted` (docnum, score) pairs in `sort` order); ties go to
         the lower document number, as in Whoosh's own collectors."""
         evaluator = self._evaluator
@@ -263,7 +263,7 @@ class WhooshSearcher(EngineSearcher):
                 live = evaluator.live()
                 chosen = live if wanted is None else islice(sorted(live), wanted)
                 return len(live), [(docnum, 1.0) for docnum in chosen]
-            scores = evaluator.scores(query)
+            scores = evaluator.scores(query, shared)
 
             def order(item):
                 return (-item[1], item[0])
@@ -271,7 +271,8 @@ class WhooshSearcher(EngineSearcher):
             if wanted is None:
                 return len(scores), sorted(scores.items(), key=order)
             return len(scores), heapq.nsmallest(wanted, scores.items(), key=order)
-        docs = evaluator.live() if isinstance(query, nodes.MatchAll) else evaluator.docs(query)
+        docs = (evaluator.live() if isinstance(query, nodes.MatchAll)
+                else evaluator.docs(query, shared))
         keys = evaluator.column("key_oldest" if sort == "oldest" else "key_newest")
 
         def by_key(docnum):
@@ -282,9 +283,14 @@ class WhooshSearcher(EngineSearcher):
         return len(docs), [(docnum, None) for docnum in chosen]
 
     def search(self, query, sort="relevance", offset=0, limit=10):
-        total, ranked = self._ranked(query, sort, max(offset + limit, 1))
-        return total, [self._stored(docnum, score) for docnum, score in
-                       ranked[offset:offset + limit]]
+        total, hits, _counts = self.search_faceted(query, sort, offset, limit, ())
+        return total, hits
+
+    def search_faceted(self, query, sort, offset, limit, facets):
+        shared: dict = {}
+        total, ranked = self._ranked(query, sort, max(offset + limit, 1), shared)
+        hits = [self._stored(docnum, score) for docnum, score in ranked[offset:offset + limit]]
+        return total, hits, [self._facet_counts(node, field, shared) for field, node in facets]
 
     def iter_hits(self, query, sort="relevance"):
         _total, ranked = self._ranked(query, sort, None)
@@ -313,9 +319,12 @@ class WhooshSearcher(EngineSearcher):
         return self._facet_arrays[field]
 
     def facet_counts(self, query, field):
+        return self._facet_counts(query, field, {})
+
+    def _facet_counts(self, query: nodes.Node, field: str, shared: dict) -> dict[str, int]:
         values, per_doc = self._arrays(field)
         docs = (self._evaluator.live() if isinstance(query, nodes.MatchAll)
-                else self._evaluator.docs(query))
+                else self._evaluator.docs(query, shared))
         counts = Counter(chain.from_iterable(map(per_doc.__getitem__, docs)))
         return {values[number]: count for number, count in counts.items()}
 

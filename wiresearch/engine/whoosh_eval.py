@@ -11,7 +11,8 @@ for that subtree only.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import sys
+from array import array
 
 from whoosh import collectors
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -19,8 +20,6 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from .. import nodes
-
-CACHE_SIZE = 16
 
 
 class BulkEvaluator:
@@ -40,19 +39,19 @@ class BulkEvaluator:
             self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
         self._lengths: dict[str, list[int]] = {}
         self._columns: dict[str, list] = {}
-        self._cache: OrderedDict = OrderedDict()
 
-    # Public
-    def scores(self, node: nodes.Node) -> dict[int, float]:
+    # Public. `shared` is a dict the caller keeps for one request (a search and its
+    # facets), so the same subtree is evaluated once; nothing is kept across requests.
+    def scores(self, node: nodes.Node, shared: dict | None = None) -> dict[int, float]:
         """Every matching live document with its score."""
-        return self._cached(node, True)
+        return self._evaluated(node, True, {} if shared is None else shared)
 
-    def docs(self, node: nodes.Node) -> set[int] | dict[int, float]:
+    def docs(self, node: nodes.Node, shared: dict | None = None) -> set[int] | dict:
         """Every matching live document (a set, or the keys of a scored result)."""
-        key = (node, True)
-        if key in self._cache:
-            return self._cache[key]
-        return self._cached(node, False)
+        shared = {} if shared is None else shared
+        if (node, True) in shared:
+            return shared[(node, True)]
+        return self._evaluated(node, False, shared)
 
     def column(self, name: str) -> list:
         """A column's value for every document, by global document number."""
@@ -60,7 +59,7 @@ class BulkEvaluator:
             values: list = []
             for leaf, _offset in self._leaves:
                 if leaf.has_column(name):
-                    values.extend(leaf.column_reader(name))
+                    values.extend(_read_column(leaf.column_reader(name)))
                 else:
                     values.extend([None] * leaf.doc_count_all())
             self._columns[name] = values
@@ -72,18 +71,14 @@ class BulkEvaluator:
         return set(range(self._doc_count_all)) - self._deleted
 
     # Evaluation
-    def _cached(self, node, scored: bool):
+    def _evaluated(self, node, scored: bool, shared: dict):
         key = (node, scored)
-        if key not in self._cache:
+        if key not in shared:
             result = self._evaluate(node, scored)
             if self._deleted:
                 result = _without(result, self._deleted)
-            self._cache[key] = result
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return self._cache[key]
+            shared[key] = result
+        return shared[key]
 
     def _evaluate(self, node, scored: bool):
         if isinstance(node, nodes.Term):
@@ -188,9 +183,26 @@ class BulkEvaluator:
                     table.extend(max(1, leaf.doc_field_length(d, field, 1) or 1)
                                  for d in range(leaf.doc_count_all()))
                 else:
-                    table.extend(decoded[byte] for byte in reader)
+                    table.extend(map(decoded.__getitem__, _read_column(reader)))
             self._lengths[field] = table
         return self._lengths[field]
+
+
+def _read_column(reader) -> list:
+    """Every value of a Whoosh column. Fixed-size numeric columns are one read of the
+    raw bytes (Whoosh's own iteration reads them value by value); others are iterated."""
+    fixed = getattr(reader, "_fixedlen", None)
+    typecode = getattr(reader, "_typecode", None)
+    if fixed is None or typecode is None or not hasattr(reader, "_dbfile"):
+        return list(reader)
+    stored = reader._count
+    values = array(typecode)
+    values.frombytes(reader._dbfile.get(reader._basepos, stored * fixed))
+    if sys.byteorder == "little" and values.itemsize > 1:
+        values.byteswap()  # Whoosh packs numbers big-endian
+    result = values.tolist()
+    result.extend([reader._default] * (reader._doccount - stored))
+    return result
 
 
 def _blocks(matcher, offset: int):
