@@ -29,3 +29,5 @@ def test_bulk_analysis_matches_token_by_token_analysis(text):
             if term is not None}
     assert bulk == one_by_one
     assert analysis.words(text) == [word for _p, _s, _e, word in analysis.tokens(text)]
+    assert analysis.spans(text) == [(start, end, word, analysis.stem(word))
+                                    for _p, start, end, word in analysis.tokens(text)]

@@ -104,6 +104,20 @@ def positioned_terms(text: str) -> list[str | None]:
     return [term if keep(word) else None for word, term in zip(lowered, stems, strict=True)]
 
 
+def spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, folded word, term) of each kept word of `text`, in bulk: what
+    snippets need to find and mark matching words."""
+    matches = list(WORD.finditer(text))
+    if not matches:
+        return []
+    lowered = " ".join(match.group() for match in matches).lower().split(" ")
+    folded = lowered if text.isascii() else [fold(word) for word in lowered]
+    stems = _snowball().stemWords(folded)
+    return [(match.start(), match.end(), word, term)
+            for match, low, word, term in zip(matches, lowered, folded, stems, strict=True)
+            if keep(low)]
+
+
 def terms(text: str) -> list[str]:
     """The index terms of `text`, in order."""
     return [term for term in positioned_terms(text) if term is not None]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from . import analysis
@@ -15,6 +16,7 @@ SNIPPET_CHARS = 220
 # How far before the first matching word a passage starts, for context.
 LEAD_CHARS = 40
 ELLIPSIS = "…"
+_NOT_SPACE = re.compile(r"[^\s]*")
 
 
 @dataclass
@@ -26,9 +28,10 @@ class Highlighter:
     def __bool__(self) -> bool:
         return bool(self.terms or self.prefixes or self.fuzzy)
 
-    def key(self, folded_word: str) -> str | None:
+    def key(self, folded_word: str, term: str | None = None) -> str | None:
         """The query word a text word matches (its term), or None."""
-        term = analysis.stem(folded_word)
+        if term is None:
+            term = analysis.stem(folded_word)
         if term in self.terms:
             return term
         for prefix in self.prefixes:
@@ -66,36 +69,45 @@ def _lead(text: str, length: int) -> tuple[int, int]:
     return 0, cut if cut > 0 else length
 
 
-def _window(text: str, words: list[tuple[int, int, str | None]], anchor: int,
-            length: int) -> tuple[int, int]:
-    """A passage of about `length` characters starting a little before word `anchor`
-    (or at the top, when the word is near it), beginning and ending at word boundaries."""
-    anchor_start, anchor_end = words[anchor][0], words[anchor][1]
-    if anchor_end <= length * 2 // 3:
-        start = 0
-    else:
-        start = anchor_start
-        for word_start, _end, _key in reversed(words[:anchor]):
-            if anchor_start - word_start > LEAD_CHARS:
-                break
-            start = word_start
-        sentence = max(text.rfind(". ", 0, anchor_start), text.rfind("\n", 0, anchor_start))
-        if sentence != -1 and anchor_start - sentence <= LEAD_CHARS + 2:
-            start = max(start, sentence + 2) if text[sentence] == "." else sentence + 1
-    end = start
-    for _start, word_end, _key in words:
-        if word_end <= start:
-            continue
-        if word_end - start > length and end > anchor_start:
-            break
-        end = word_end
-    # Keep punctuation that closes the last word ("said." not "said").
-    match = re.compile(r"[^\s]*").match(text, end)
-    return start, match.end() if match else end
+class _Passages:
+    """The words of a text (offsets) and its matching words, for choosing passages."""
 
+    def __init__(self, text: str, words: list[tuple[int, int, str | None]]):
+        self.text = text
+        self.starts = [start for start, _end, _key in words]
+        self.ends = [end for _start, end, _key in words]
+        self.hits = [(start, end, key) for start, end, key in words if key]
 
-def _keys(words, start: int, end: int) -> set[str]:
-    return {key for s, e, key in words if key and s >= start and e <= end}
+    def window(self, hit: int, length: int) -> tuple[int, int]:
+        """A passage of about `length` characters starting a little before matching word
+        `hit` (or at the top, when the word is near it), cut only between words."""
+        anchor_start, anchor_end, _key = self.hits[hit]
+        text = self.text
+        if anchor_end <= length * 2 // 3:
+            start = 0
+        else:
+            start = self.starts[bisect_left(self.starts, anchor_start - LEAD_CHARS)]
+            sentence = max(text.rfind(". ", 0, anchor_start), text.rfind("\n", 0, anchor_start))
+            if sentence != -1 and anchor_start - sentence <= LEAD_CHARS + 2:
+                start = max(start, sentence + 2) if text[sentence] == "." else sentence + 1
+        last = bisect_right(self.ends, start + length) - 1
+        end = max(self.ends[last] if last >= 0 else start, anchor_end)
+        # Keep punctuation that closes the last word ("said." not "said").
+        match = _NOT_SPACE.match(text, end)
+        return start, match.end() if match else end
+
+    def keys(self, start: int, end: int) -> set[str]:
+        return {key for s, e, key in self.hits if s >= start and e <= end}
+
+    def best(self, candidates: list[int], size: int):
+        """(distinct words, -hit, start, end, words) of the best passage around one of
+        `candidates`: most distinct query words, then earliest."""
+        scored = []
+        for hit in candidates:
+            start, end = self.window(hit, size)
+            found = self.keys(start, end)
+            scored.append((len(found), -hit, start, end, found))
+        return max(scored)
 
 
 def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) -> str:
@@ -103,39 +115,31 @@ def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) ->
     text = _flatten(text)
     if not text:
         return ""
-    words = [(start, end, highlighter.key(word) if highlighter else None)
-             for _pos, start, end, word in analysis.tokens(text)]
-    hits = [i for i, (_s, _e, key) in enumerate(words) if key]
-    spans = [(words[i][0], words[i][1]) for i in hits]
+    key = highlighter.key if highlighter else (lambda _word, _term: None)
+    passages = _Passages(text, [(start, end, key(word, term))
+                                for start, end, word, term in analysis.spans(text)])
+    hits = passages.hits
+    marks = [(start, end) for start, end, _key in hits]
     if not hits:
         start, end = _lead(text, length)
         return _mark(text, [], start, end) + (ELLIPSIS if end < len(text) else "")
-    wanted = {words[i][2] for i in hits}
-
-    def best(candidates, size):
-        scored = []
-        for anchor in candidates:
-            start, end = _window(text, words, anchor, size)
-            found = _keys(words, start, end)
-            scored.append((len(found), -anchor, start, end, found))
-        return max(scored)
-
-    count, _anchor, start, end, found = best(hits, length)
+    wanted = {key for _start, _end, key in hits}
+    everyone = list(range(len(hits)))
+    _count, _hit, start, end, found = passages.best(everyone, length)
     fragments = [(start, end)]
-    missing = wanted - found
-    if missing and len(wanted) > 1:
+    if wanted - found and len(wanted) > 1:
         # Two half-length passages: the best one, and the best for the words it lacks.
-        _c, _a, start, end, found = best(hits, length // 2)
-        others = [i for i in hits if words[i][2] in wanted - found
-                  and not start <= words[i][0] < end]
+        _count, _hit, start, end, found = passages.best(everyone, length // 2)
+        others = [i for i, (s, _e, k) in enumerate(hits)
+                  if k in wanted - found and not start <= s < end]
         if others:
-            _c2, _a2, start2, end2, _f2 = best(others, length // 2)
+            _c2, _h2, start2, end2, _f2 = passages.best(others, length // 2)
             fragments = sorted([(start, end), (start2, end2)])
             if fragments[1][0] < fragments[0][1]:
                 fragments = [(fragments[0][0], max(fragments[0][1], fragments[1][1]))]
     pieces = []
     for number, (start, end) in enumerate(fragments):
-        piece = _mark(text, spans, start, end)
+        piece = _mark(text, marks, start, end)
         if start > 0 and (number == 0):
             piece = ELLIPSIS + piece
         if end < len(text):
@@ -146,6 +150,6 @@ def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) ->
 
 def highlight_line(text: str, highlighter: Highlighter) -> str:
     """A short line (a headline) with every matching word marked, HTML-escaped."""
-    spans = [(start, end) for _pos, start, end, word in analysis.tokens(text)
-             if highlighter and highlighter.key(word)]
+    spans = [(start, end) for start, end, word, term in analysis.spans(text)
+             if highlighter and highlighter.key(word, term)]
     return _mark(text, spans, 0, len(text))

@@ -235,6 +235,21 @@ class WhooshWriter(EngineWriter):
         self._writer.cancel()
 
 
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    return (-item[1], item[0])
+
+
+def _best(scores: dict[int, float], wanted: int | None) -> list[tuple[int, float]]:
+    """The `wanted` highest-scoring (docnum, score) pairs, ties to the lower docnum.
+    The cut-off score is found with C-level comparisons; only pairs at or above it are
+    put in order in Python."""
+    if wanted is None or wanted >= len(scores):
+        return sorted(scores.items(), key=_by_score)
+    cutoff = heapq.nlargest(wanted, scores.values())[-1]
+    return sorted(((docnum, score) for docnum, score in scores.items() if score >= cutoff),
+                  key=_by_score)[:wanted]
+
+
 class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
@@ -264,13 +279,7 @@ class WhooshSearcher(EngineSearcher):
                 chosen = live if wanted is None else islice(sorted(live), wanted)
                 return len(live), [(docnum, 1.0) for docnum in chosen]
             scores = evaluator.scores(query, shared)
-
-            def order(item):
-                return (-item[1], item[0])
-
-            if wanted is None:
-                return len(scores), sorted(scores.items(), key=order)
-            return len(scores), heapq.nsmallest(wanted, scores.items(), key=order)
+            return len(scores), _best(scores, wanted)
         docs = (evaluator.live() if isinstance(query, nodes.MatchAll)
                 else evaluator.docs(query, shared))
         keys = evaluator.column("key_oldest" if sort == "oldest" else "key_newest")

@@ -232,6 +232,8 @@ def _union(results: list, scored: bool):
         return {} if scored else set()
     if not scored:
         return set().union(*results)
+    # Copy the largest and add the others into it.
+    results = sorted(results, key=len, reverse=True)
     merged = dict(results[0])
     for result in results[1:]:
         for docnum, score in result.items():
