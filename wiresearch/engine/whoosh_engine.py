@@ -22,7 +22,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from .. import analysis, nodes
+from .. import analysis, nodes, ranking
 from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
@@ -366,7 +366,7 @@ class WhooshEngine(Engine):
 
     def __init__(self, index: windex.Index):
         self._index = index
-        self.weighting = scoring.BM25F()
+        self.weighting = scoring.BM25F(B=ranking.BM25_B, K1=ranking.BM25_K1)
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
