@@ -9,7 +9,9 @@ from whoosh import collectors
 
 from tests.conftest import DATA
 from wiresearch import Archive, nodes
+from wiresearch.engine import whoosh_engine
 from wiresearch.engine.whoosh_engine import compile_node
+from wiresearch.ingest import FileTask, process_file
 from wiresearch.querylang import parse
 
 QUERIES = [
@@ -67,3 +69,52 @@ def test_totals_and_order_follow_whoosh(searcher):
     theirs = sorted(whoosh_scores(searcher, node).items(), key=lambda kv: (-kv[1], kv[0]))
     assert total == len(theirs)
     assert [hit.score for hit in hits] == pytest.approx([score for _d, score in theirs[:20]])
+
+
+def _ranked(archive, text):
+    results = archive.search(text, limit=50)
+    return results.total, [(hit.id, round(hit.score, 9)) for hit in results.hits]
+
+
+def test_a_build_split_into_segments_answers_as_one_segment(tmp_path, monkeypatch):
+    """A fresh build starts a new segment whenever its posting pool is full; the
+    archive must answer exactly as when everything fits in one."""
+    whole = Archive(tmp_path / "whole")
+    whole.index([DATA], engine="whoosh", jobs=1)
+    monkeypatch.setattr(whoosh_engine, "POOL_POSTINGS", 2000)
+    split = Archive(tmp_path / "split")
+    split.index([DATA], engine="whoosh", jobs=1)
+    assert len(split._reader()._reader.leaf_readers()) > 3
+    assert len(whole._reader()._reader.leaf_readers()) == 1
+    for text in QUERIES:
+        assert _ranked(split, text) == _ranked(whole, text), text
+    facets = ["country", "topic", "year"]
+    assert (split.search("*", facets=facets).to_dict()["facets"] ==
+            whole.search("*", facets=facets).to_dict()["facets"])
+    whole.close()
+    split.close()
+
+
+def test_postings_made_ahead_equal_those_made_by_the_writer(tmp_path):
+    """Reader processes analyse text ahead (WhooshEngine.prepare); an article added
+    with those postings must be indexed and stored exactly as one added without."""
+    result = process_file(FileTask(str(DATA / "reuters21578" / "reut2-000.sgm"), None,
+                                   None))
+    articles = result.articles[:300]
+    plain = whoosh_engine.WhooshEngine.create(tmp_path / "plain")
+    ahead = whoosh_engine.WhooshEngine.create(tmp_path / "ahead")
+    with plain.writer(fresh=True) as writer:
+        for article in articles:
+            writer.add(article, article.id)
+    with ahead.writer(fresh=True) as writer:
+        for article in articles:
+            writer.add(article, article.id,
+                       prepared=whoosh_engine.WhooshEngine.prepare(article))
+    with plain.searcher() as one, ahead.searcher() as other:
+        for text in QUERIES:
+            node = parse(text).node
+            assert one.search(node, limit=300) == other.search(node, limit=300), text
+        for article in articles[:20]:
+            assert one.get(article.id) == other.get(article.id)
+    plain.close()
+    ahead.close()

@@ -21,6 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,6 +77,8 @@ class FileResult:
     mtime_ns: int = 0
     hash: str = ""
     articles: list[Article] = field(default_factory=list)
+    # What the engine's prepare() made of each article, in the same order.
+    prepared: list[object] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     vocabulary: dict[str, int] = field(default_factory=dict)
     # Set when the file as a whole could not be read (I/O error, empty, binary...).
@@ -135,9 +138,11 @@ def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-def process_file(task: FileTask) -> FileResult:
-    """Read and normalize one file (runs in a worker process). Never raises."""
+def process_file(task: FileTask, engine: str | None = None) -> FileResult:
+    """Read and normalize one file (runs in a worker process), and do what the
+    `engine` can of adding its articles ahead. Never raises."""
     result = FileResult(task.path)
+    prepare = engine_class(engine).prepare if engine else None
     try:
         stat = os.stat(task.path)
         result.size, result.mtime_ns = stat.st_size, stat.st_mtime_ns
@@ -172,6 +177,8 @@ def process_file(task: FileTask) -> FileResult:
         for warning in normalized.warnings:
             result.rejections.append(Rejection(task.path, item.position, warning, "warning"))
         result.articles.append(normalized.article)
+        if prepare is not None:
+            result.prepared.append(prepare(normalized.article))
         vocabulary.update({w for w in normalized.words
                            if low <= len(w) <= high and w.isalpha()})
     result.vocabulary = dict(vocabulary)
@@ -355,7 +362,8 @@ class Ingester:
             total_bytes = sum(_size(task.path) for task in todo)
             executor = self._executor(len(todo), total_bytes)
             try:
-                results = _ordered_map(executor, process_file, todo, window=2 * self.jobs)
+                read = partial(process_file, engine=backend.name)
+                results = _ordered_map(executor, read, todo, window=2 * self.jobs)
                 for result in results:
                     batch_paths.append(result.path)
                     entry = manifest.get(result.path)
@@ -429,7 +437,8 @@ class Ingester:
             writer.delete_path(result.path)
         written = 0
         new_ids = set()
-        for article in result.articles:
+        prepared = result.prepared or [None] * len(result.articles)
+        for article, ahead in zip(result.articles, prepared, strict=True):
             if article.id in new_ids:
                 report.rejected.append(Rejection(result.path, article.position,
                                                  f"duplicate id {article.id} in one file"))
@@ -446,7 +455,8 @@ class Ingester:
                 report.unchanged += 1
                 continue
             cluster = catalog.cluster_for(article.id, article.signature)
-            writer.add(article, cluster, replace=previous is not None or forced)
+            writer.add(article, cluster, replace=previous is not None or forced,
+                       prepared=ahead)
             catalog.put_doc(article.id, result.path, article.checksum, article.signature,
                             cluster)
             if previous is None:

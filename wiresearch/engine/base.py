@@ -31,9 +31,11 @@ class Stored:
 
 class EngineWriter(ABC):
     @abstractmethod
-    def add(self, article: Article, cluster: str, replace: bool = True) -> None:
+    def add(self, article: Article, cluster: str, replace: bool = True,
+            prepared: object = None) -> None:
         """Add an article; with `replace`, first remove any with the same id (callers
-        pass False for ids they know are new, which saves engines a lookup)."""
+        pass False for ids they know are new, which saves engines a lookup).
+        `prepared` is what the engine's prepare() made of this article, or None."""
 
     @abstractmethod
     def delete(self, ids: Iterable[str]) -> None: ...
@@ -125,6 +127,13 @@ class Engine(ABC):
     @classmethod
     @abstractmethod
     def open(cls, path: Path) -> Engine: ...
+
+    @staticmethod
+    def prepare(article: Article) -> object:
+        """The work of adding `article` that needs no index (text analysis, say), done
+        in the reader processes so the one writing process does less. Handed back to
+        EngineWriter.add; None when the engine has nothing to do ahead."""
+        return None
 
     @abstractmethod
     def writer(self, fresh: bool = False) -> EngineWriter:

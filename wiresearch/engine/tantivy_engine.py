@@ -268,7 +268,8 @@ class TantivyWriter(EngineWriter):
                                "engine for a new one")
         return self._writer
 
-    def add(self, article: Article, cluster: str, replace: bool = True) -> None:
+    def add(self, article: Article, cluster: str, replace: bool = True,
+            prepared: object = None) -> None:
         writer = self._open()
         if replace and not self._fresh:
             # Deletes apply to documents added before them, so the new copy survives.

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from itertools import chain, islice
 from pathlib import Path
 
-from whoosh import columns, scoring
+from whoosh import columns, formats, scoring
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
@@ -64,14 +64,31 @@ class WireText(wf.TEXT):
         super().__init__(analyzer=WireTokenizer(), **kwargs)
 
     def index(self, value, **kwargs):
-        positions: dict[str, list[int]] = defaultdict(list)
-        for position, term in enumerate(analysis.positioned_terms(value)):
-            if term is not None:
-                positions[term].append(position)
-        encode = self.format.encode
-        boost = self.format.field_boost
-        for text, plist in positions.items():
-            yield text.encode("utf-8"), len(plist), len(plist) * boost, encode(plist)
+        if isinstance(value, Postings):
+            return value
+        return postings(value, self.format)
+
+
+class Postings(list):
+    """A text field's postings made ahead (in a reader process): WireText takes them as
+    they are, and the text itself is stored through Whoosh's `_stored_<field>`."""
+
+
+TEXT_FIELDS = ("headline", "body", "dateline")
+_POSITIONS = formats.Positions()
+
+
+def postings(text: str, format_: formats.Format = _POSITIONS
+             ) -> list[tuple[bytes, int, float, bytes]]:
+    """(term, frequency, weight, encoded positions) for each term of `text`."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, term in enumerate(analysis.positioned_terms(text)):
+        if term is not None:
+            positions[term].append(position)
+    encode = format_.encode
+    boost = format_.field_boost
+    return [(text.encode("utf-8"), len(plist), len(plist) * boost, encode(plist))
+            for text, plist in positions.items()]
 
 
 class _LengthCachingReader(W3PerDocReader):
@@ -133,7 +150,7 @@ def _keyword(values: Iterable[str]) -> str:
     return ",".join(value.replace(",", " ") for value in values)
 
 
-def to_document(article: Article, cluster: str) -> dict:
+def to_document(article: Article, cluster: str, prepared: dict | None = None) -> dict:
     doc = {
         "id": article.id, "path": article.path, "headline": article.headline,
         "body": article.body, "dateline": article.dateline,
@@ -148,7 +165,12 @@ def to_document(article: Article, cluster: str) -> dict:
         day = article.date.isoformat()[:10]
         doc.update(date=seconds, key_oldest=seconds, key_newest=-seconds,
                    date_text=format_date(article.date), year=day[:4], month=day[:7], day=day)
-    return {key: value for key, value in doc.items() if value != ""}
+    doc = {key: value for key, value in doc.items() if value != ""}
+    for name, items in (prepared or {}).items():
+        if name in doc:
+            doc["_stored_" + name] = doc[name]
+            doc[name] = Postings(items)
+    return doc
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -206,16 +228,80 @@ def compile_node(node: nodes.Node) -> wq.Query:
     raise TypeError(f"cannot compile {node!r}")
 
 
+class TermPool:
+    """Whoosh's posting pool, kept in memory and grouped by term.
+
+    Whoosh's own pool pickles every posting to a temporary run file and merge-sorts
+    the runs back at commit: a third of the time of a build. Here postings are
+    appended to their term's list as documents arrive (so each list is already in
+    document order) and only the terms are sorted at commit. The writer starts a new
+    segment before the pool outgrows its memory budget (see WhooshWriter)."""
+
+    def __init__(self):
+        self.terms: dict[tuple[str, bytes], list[tuple[int, float, bytes | None]]] = {}
+        self.fieldnames: set[str] = set()
+        self.postings = 0
+        self._ordered = True
+        self._last_docnum = -1
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, text, docnum, weight, value = item
+        postings = self.terms.get((fieldname, text))
+        if postings is None:
+            self.terms[(fieldname, text)] = postings = []
+            self.fieldnames.add(fieldname)
+        postings.append((docnum, weight, value))
+        self.postings += 1
+        # Postings copied from merged segments may arrive out of document order.
+        if docnum < self._last_docnum:
+            self._ordered = False
+        self._last_docnum = docnum
+
+    def iter_postings(self):
+        for key in sorted(self.terms):
+            fieldname, text = key
+            postings = self.terms[key]
+            if not self._ordered:
+                postings.sort(key=_docnum_of)
+            for docnum, weight, value in postings:
+                yield fieldname, text, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self.terms = {}
+        self.postings = 0
+
+
+def _docnum_of(posting: tuple[int, float, bytes | None]) -> int:
+    return posting[0]
+
+
+# About 150 bytes of memory per posting held in a TermPool: a fresh build starts a new
+# segment past this many, which keeps a million-article build well under 2 GB.
+POOL_POSTINGS = 4_000_000
+
+
 class WhooshWriter(EngineWriter):
     def __init__(self, index: windex.Index, fresh: bool):
-        # One process, a large pool: on two cores the reader processes need the other core.
-        self._writer = index.writer(limitmb=256, codec=WireCodec())
+        self._index = index
         self._fresh = fresh
+        self._writer = self._new_writer()
 
-    def add(self, article: Article, cluster: str, replace: bool = True) -> None:
-        document = to_document(article, cluster)
+    def _new_writer(self):
+        # Not compound: assembling a segment into one file copies every byte again.
+        writer = self._index.writer(codec=WireCodec(), compound=False)
+        writer.pool = TermPool()
+        return writer
+
+    def add(self, article: Article, cluster: str, replace: bool = True,
+            prepared: object = None) -> None:
+        document = to_document(article, cluster, prepared)
         if self._fresh or not replace:
             self._writer.add_document(**document)
+            # A fresh build is not live until it is switched to, so a segment may be
+            # committed at any point: that bounds memory however large the archive.
+            if self._fresh and self._writer.pool.postings > POOL_POSTINGS:
+                self._writer.commit(merge=False)
+                self._writer = self._new_writer()
         else:
             self._writer.update_document(**document)
 
@@ -229,7 +315,9 @@ class WhooshWriter(EngineWriter):
         self._writer.delete_by_query(wq.Prefix("path", path + "!"))
 
     def commit(self) -> None:
-        self._writer.commit()
+        # A fresh build's segments are large and final: merging them would only copy
+        # every posting again (and hold them all in memory at once).
+        self._writer.commit(merge=not self._fresh)
 
     def cancel(self) -> None:
         self._writer.cancel()
@@ -367,6 +455,12 @@ class WhooshEngine(Engine):
     def __init__(self, index: windex.Index):
         self._index = index
         self.weighting = scoring.BM25F(B=ranking.BM25_B, K1=ranking.BM25_K1)
+
+    @staticmethod
+    def prepare(article: Article) -> dict[str, list]:
+        # Analysis is most of the cost of adding a document; readers do it in parallel.
+        return {name: postings(getattr(article, name)) for name in TEXT_FIELDS
+                if getattr(article, name)}
 
     @classmethod
     def create(cls, path: Path) -> WhooshEngine:
