@@ -1,5 +1,16 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wiresearch import analysis
-from wiresearch.duplicates import bands, distance, is_copy, probes, simhash
+from wiresearch.duplicates import (
+    MAX_DISTANCE,
+    SignatureIndex,
+    bands,
+    distance,
+    is_copy,
+    probes,
+    simhash,
+)
 
 STORY = ("The Bank of England said it had provided the money market with assistance of "
          "215 mln stg in the afternoon session, bringing its total help so far today to "
@@ -42,3 +53,22 @@ def test_signature_is_stable_across_processes():
     # blake2b, not Python's randomized hash(): the same text gives the same number.
     assert signature("cocoa prices rose in brazil") == signature("cocoa prices rose in brazil")
     assert signature("") == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40),
+       st.integers(0, 2**64 - 1), st.data())
+def test_the_signature_index_finds_what_comparing_every_pair_finds(held, probe, data):
+    # Near copies of held signatures, so the interesting distances occur.
+    flips = data.draw(st.lists(st.integers(0, 63), max_size=9))
+    near = held[0]
+    for bit in flips:
+        near ^= 1 << bit
+    index = SignatureIndex()
+    for position, signature in enumerate(held):
+        index.add(signature, f"c{position:02d}")
+    for wanted in (probe, near):
+        close = sorted((distance(wanted, signature), f"c{position:02d}")
+                       for position, signature in enumerate(held)
+                       if distance(wanted, signature) <= MAX_DISTANCE)
+        assert index.closest(wanted) == (close[0][1] if close else None)

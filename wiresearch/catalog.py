@@ -21,12 +21,8 @@ CREATE TABLE IF NOT EXISTS files (
     status TEXT NOT NULL DEFAULT 'ok', error TEXT, articles INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, checksum TEXT, signature INTEGER,
-    cluster TEXT, b0 INTEGER, b1 INTEGER, b2 INTEGER, b3 INTEGER);
+    cluster TEXT);
 CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
-CREATE INDEX IF NOT EXISTS docs_b0 ON docs(b0);
-CREATE INDEX IF NOT EXISTS docs_b1 ON docs(b1);
-CREATE INDEX IF NOT EXISTS docs_b2 ON docs(b2);
-CREATE INDEX IF NOT EXISTS docs_b3 ON docs(b3);
 CREATE INDEX IF NOT EXISTS docs_cluster ON docs(cluster);
 CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
 """
@@ -69,6 +65,8 @@ class Catalog:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
         self._in_transaction = False
+        # Loaded at the first cluster_for() of a run, kept in step by put_doc().
+        self._signatures: duplicates.SignatureIndex | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -88,6 +86,7 @@ class Catalog:
         if self._in_transaction:
             self._db.execute("ROLLBACK")
             self._in_transaction = False
+            self._signatures = None
 
     # Meta
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -136,30 +135,26 @@ class Catalog:
     def cluster_for(self, article_id: str, signature: int) -> str:
         """The duplicate cluster of an article about to be stored: the cluster of the
         closest earlier copy, else its own id. Earlier assignments never change, so
-        clusters are stable across runs."""
+        clusters are stable across runs, and an edited story still close to its earlier
+        text keeps its cluster."""
         row = self._db.execute("SELECT signature, cluster FROM docs WHERE id=?",
                                (article_id,)).fetchone()
         if row and _unsigned(row[0]) == signature and row[1]:
             return row[1]
-        best: tuple[int, str] | None = None
-        keys = duplicates.probes(signature)
-        marks = ",".join("?" * len(keys[0]))
-        rows = self._db.execute(
-            f"SELECT id, signature, cluster FROM docs WHERE (b0 IN ({marks}) OR "
-            f"b1 IN ({marks}) OR b2 IN ({marks}) OR b3 IN ({marks})) AND id != ?",
-            (*keys[0], *keys[1], *keys[2], *keys[3], article_id))
-        for _other, other_signature, cluster in rows:
-            gap = duplicates.distance(signature, _unsigned(other_signature))
-            if gap <= duplicates.MAX_DISTANCE and (best is None or (gap, cluster) < best):
-                best = (gap, cluster)
-        return best[1] if best else article_id
+        if self._signatures is None:
+            self._signatures = duplicates.SignatureIndex()
+            for stored, cluster in self._db.execute(
+                    "SELECT signature, cluster FROM docs ORDER BY rowid"):
+                self._signatures.add(_unsigned(stored), cluster)
+        return self._signatures.closest(signature) or article_id
 
     def put_doc(self, article_id: str, path: str, checksum: str, signature: int,
                 cluster: str) -> None:
-        b0, b1, b2, b3 = duplicates.bands(signature)
-        self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (article_id, path, checksum, _signed(signature), cluster,
-                          b0, b1, b2, b3))
+        self._db.execute(
+            "INSERT OR REPLACE INTO docs (id, path, checksum, signature, cluster) "
+            "VALUES (?, ?, ?, ?, ?)", (article_id, path, checksum, _signed(signature), cluster))
+        if self._signatures is not None:
+            self._signatures.add(signature, cluster)
 
     def delete_docs(self, ids: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM docs WHERE id=?", ((i,) for i in ids))
