@@ -57,6 +57,8 @@ class Archive:
         self._catalog: Catalog | None = None
         self._generation: Path | None = None
         self._values: dict[str, dict[str, str]] = {}
+        # The catalog's vocabulary and its words as a list, read at the first suggestion.
+        self._vocabulary: tuple[dict[str, int], list[str]] | None = None
 
     @property
     def path(self) -> Path:
@@ -75,6 +77,7 @@ class Archive:
                 resource.close()
         self._searcher = self._catalog = self._engine = None
         self._values = {}
+        self._vocabulary = None
 
     def refresh(self) -> None:
         """See what other processes have committed since this Archive first read."""
@@ -235,12 +238,16 @@ class Archive:
         from .suggest import corrected_query
 
         searcher = self._reader()
-        vocabulary = self._catalog_reader().vocabulary()
+        if self._vocabulary is None:
+            words = self._catalog_reader().vocabulary()
+            self._vocabulary = words, list(words)
+        vocabulary, choices = self._vocabulary
 
         def frequency(term: str) -> int:
             return sum(searcher.doc_frequency(name, term) for name in nodes.TEXT_FIELDS)
 
-        suggestion = corrected_query(request.query, plan.parsed, vocabulary, frequency)
+        suggestion = corrected_query(request.query, plan.parsed, vocabulary, frequency,
+                                     choices)
         if suggestion is None or suggestion == request.query:
             return None
         corrected = build_plan(SearchRequest(**{**request.__dict__, "query": suggestion}),

@@ -3,7 +3,7 @@ vocabulary (the words stories were indexed with, before stemming)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .querylang import ParsedQuery
 
@@ -26,15 +26,18 @@ def _like(original: str, replacement: str) -> str:
 
 
 def corrected_query(text: str, parsed: ParsedQuery, vocabulary: dict[str, int],
-                    frequency: Callable[[str], int]) -> str | None:
+                    frequency: Callable[[str], int],
+                    choices: Sequence[str] | None = None) -> str | None:
     """The query with each rare word replaced by its closest, much more common
-    vocabulary word; None when nothing would change."""
+    vocabulary word; None when nothing would change. `choices`: the vocabulary's words
+    as a list, for callers that keep one between queries."""
     if not parsed.words or not vocabulary:
         return None
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    choices = list(vocabulary)
+    if choices is None:
+        choices = list(vocabulary)
     replacements: list[tuple[int, int, str]] = []
     for word in parsed.words:
         folded = word.text.lower()
