@@ -344,6 +344,7 @@ class WhooshSearcher(EngineSearcher):
         self._reader = self._searcher.reader()
         self._evaluator = BulkEvaluator(self._searcher, weighting, compile_node)
         self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
+        self._date_orders: dict[str, tuple[list[int], list[int]]] = {}
 
     def close(self) -> None:
         self._searcher.close()
@@ -370,14 +371,24 @@ class WhooshSearcher(EngineSearcher):
             return len(scores), _best(scores, wanted)
         docs = (evaluator.live() if isinstance(query, nodes.MatchAll)
                 else evaluator.docs(query, shared))
-        keys = evaluator.column("key_oldest" if sort == "oldest" else "key_newest")
+        order, place = self._date_order(sort)
+        # Places are plain integers: the cut-off and the sort run without a key function.
+        places = map(place.__getitem__, docs)
+        chosen = sorted(places) if wanted is None else heapq.nsmallest(wanted, places)
+        return len(docs), [(order[number], None) for number in chosen]
 
-        def by_key(docnum):
-            return (keys[docnum], docnum)
-
-        chosen = sorted(docs, key=by_key) if wanted is None else heapq.nsmallest(
-            wanted, docs, key=by_key)
-        return len(docs), [(docnum, None) for docnum in chosen]
+    def _date_order(self, sort: str) -> tuple[list[int], list[int]]:
+        """(every document in `sort` order, each document's place in that order), made
+        once per searcher; ties go to the lower document number."""
+        if sort not in self._date_orders:
+            keys = self._evaluator.column("key_oldest" if sort == "oldest" else "key_newest")
+            keys = [UNDATED_KEY if key is None else key for key in keys]
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            place = [0] * len(order)
+            for number, docnum in enumerate(order):
+                place[docnum] = number
+            self._date_orders[sort] = (order, place)
+        return self._date_orders[sort]
 
     def search(self, query, sort="relevance", offset=0, limit=10):
         total, hits, _counts = self.search_faceted(query, sort, offset, limit, ())
