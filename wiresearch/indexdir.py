@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -175,7 +174,7 @@ class WriterLock:
         handle.seek(0)
         handle.truncate()
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}\n")
+        handle.write(f"pid {os.getpid()} on {os.uname().nodename} since {started}\n")
         handle.flush()
         self._handle = handle
         return self

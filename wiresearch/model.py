@@ -4,7 +4,6 @@ index stores (Article), and what a search returns (Results)."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -149,6 +148,8 @@ class Hit:
     @property
     def snippet_text(self) -> str:
         """The snippet without markup, as plain text."""
+        import html  # only plain-text output needs it
+
         return html.unescape(self.snippet.replace("<mark>", "").replace("</mark>", ""))
 
 
