@@ -561,12 +561,13 @@ class WhooshSession:
     """Stock Whoosh searched the default way: one searcher, MultifieldParser with its
     default AND grouping, search(limit=10) and len(results), groupedby for facets."""
 
-    def __init__(self, path: Path, fields_searched=("headline", "body")):
+    def __init__(self, path: Path, fields_searched=("headline", "body"), weighting=None):
         from whoosh import index, sorting
         from whoosh.qparser import MultifieldParser
 
         self.ix = index.open_dir(str(path))
-        self.searcher = self.ix.searcher()
+        self.searcher = (self.ix.searcher() if weighting is None
+                         else self.ix.searcher(weighting=weighting))
         self.parser = MultifieldParser(list(fields_searched), self.ix.schema)
         # Without allow_overlap Whoosh counts one country per article: articles name
         # several.
@@ -610,14 +611,14 @@ class ReferenceSession(WhooshSession):
 
     FIELDS = ("headline", "body", "dateline")
 
-    def __init__(self, path: Path, weights: dict[str, float] | None = None):
+    def __init__(self, path: Path, weights: dict[str, float] | None = None, weighting=None):
         import re
 
         from whoosh import query as whoosh_query
 
         from wiresearch.analysis import STOP_WORDS
 
-        super().__init__(path, self.FIELDS)
+        super().__init__(path, self.FIELDS, weighting)
         self.weights = weights or dict.fromkeys(self.FIELDS, 1.0)
         self.q = whoosh_query
         self.analyzer = reference_analyzer()
@@ -731,9 +732,13 @@ class TantivySession:
 
 
 def weighted_reference(path: Path) -> ReferenceSession:
-    from wiresearch.ranking import FIELD_WEIGHTS
+    """The reference given wiresearch's ranking choices: its field weights and BM25
+    parameters, so that only a difference beyond them shows."""
+    from whoosh import scoring
 
-    return ReferenceSession(path, FIELD_WEIGHTS)
+    from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
+
+    return ReferenceSession(path, FIELD_WEIGHTS, scoring.BM25F(B=BM25_B, K1=BM25_K1))
 
 
 SESSIONS = {"wiresearch": WiresearchSession, "wiresearch-tantivy": WiresearchSession,
@@ -1343,7 +1348,7 @@ def report(data: dict) -> str:
     if result is not None and not result:
         out += ["CHECKS", "  nothing was compared (see NOTES)", ""]
     if result:
-        from wiresearch.ranking import FIELD_WEIGHTS
+        from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
 
         out.append("CHECKS")
         for key, title in (
@@ -1368,11 +1373,12 @@ def report(data: dict) -> str:
                 weights = ", ".join(f"{k} {v}" for k, v in FIELD_WEIGHTS.items())
                 line = (f"    top 10 differs in {n - compared['top_identical']} queries: "
                         f"expected, it comes from wiresearch's ranking choices (field "
-                        f"weights {weights} in wiresearch/ranking.py) against Whoosh's "
-                        f"default BM25F with equal fields")
+                        f"weights {weights}, BM25 K1 {BM25_K1} B {BM25_B} in "
+                        f"wiresearch/ranking.py) against Whoosh's default BM25F with "
+                        f"equal fields")
                 same = compared.get("weighted_top_identical")
                 if same is not None:
-                    line += (f"; given those weights the reference's top 10 is identical "
+                    line += (f"; given those choices the reference's top 10 is identical "
                              f"in {same}/{n}")
                     if same < n:
                         line += (f", the other {n - same} rank differently beyond the "
