@@ -575,13 +575,19 @@ class WhooshSession:
         self.facets.add_field("country", allow_overlap=True)
         self.facets.add_field("year")
         self.count = sorting.Count
+        self.exact = False
 
     def query(self, text: str):
         return self.parser.parse(text)
 
     def run(self, mode: str, query: str, full: bool = False) -> Outcome:
         parsed = self.query(query)
-        if mode == "plain":
+        if mode == "plain" and self.exact:
+            collector = self.searcher.collector(limit=TOP, optimize=False)
+            collector.replace = 0
+            self.searcher.search_with_collector(parsed, collector)
+            results = collector.results()
+        elif mode == "plain":
             results = self.searcher.search(parsed, limit=TOP)
         elif mode == "facets":
             results = self.searcher.search(parsed, limit=TOP, groupedby=self.facets,
@@ -611,7 +617,8 @@ class ReferenceSession(WhooshSession):
 
     FIELDS = ("headline", "body", "dateline")
 
-    def __init__(self, path: Path, weights: dict[str, float] | None = None, weighting=None):
+    def __init__(self, path: Path, weights: dict[str, float] | None = None, weighting=None,
+                 proximity: bool = False):
         import re
 
         from whoosh import query as whoosh_query
@@ -620,6 +627,11 @@ class ReferenceSession(WhooshSession):
 
         super().__init__(path, self.FIELDS, weighting)
         self.weights = weights or dict.fromkeys(self.FIELDS, 1.0)
+        self.proximity = proximity
+        # Whoosh's top-10 shortcuts (skipping blocks by quality, replacing matchers as
+        # they run out) can drop a sloppy phrase's share of a score inside an OR and
+        # leave out a hit that belongs in the top 10: score every match in full instead.
+        self.exact = proximity
         self.q = whoosh_query
         self.analyzer = reference_analyzer()
         self.stop_words = STOP_WORDS
@@ -650,7 +662,29 @@ class ReferenceSession(WhooshSession):
                                      for name in self.FIELDS]))
         if not clauses:
             return q.Every()
+        if self.proximity:
+            clauses = self._with_proximity(clauses)
         return clauses[0] if len(clauses) == 1 else q.And(clauses)
+
+    def _with_proximity(self, clauses: list) -> list:
+        """wiresearch's proximity bonus (ranking.with_proximity), spelled in Whoosh: a
+        clause of one word followed by another such clause also matches, for score
+        only, the two words within PROXIMITY_SLOP words in headline or body."""
+        from wiresearch.ranking import PROXIMITY_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
+
+        q = self.q
+        words = [clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
+                 else None for clause in clauses]
+        result = list(clauses)
+        for i in range(len(clauses) - 1):
+            first, second = words[i], words[i + 1]
+            if first is None or second is None or first == second:
+                continue
+            # Whoosh's slop counts the step to the next word (1 = adjacent).
+            result[i] = q.Or([clauses[i], *(q.Phrase(
+                name, [first, second], slop=PROXIMITY_SLOP + 1,
+                boost=self.weights[name] * PROXIMITY_WEIGHT) for name in PROXIMITY_FIELDS)])
+        return result
 
 
 def fts5_query(text: str) -> str:
@@ -732,13 +766,14 @@ class TantivySession:
 
 
 def weighted_reference(path: Path) -> ReferenceSession:
-    """The reference given wiresearch's ranking choices: its field weights and BM25
-    parameters, so that only a difference beyond them shows."""
+    """The reference given wiresearch's ranking choices: its field weights, BM25
+    parameters and proximity bonus, so that only a difference beyond them shows."""
     from whoosh import scoring
 
     from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
 
-    return ReferenceSession(path, FIELD_WEIGHTS, scoring.BM25F(B=BM25_B, K1=BM25_K1))
+    return ReferenceSession(path, FIELD_WEIGHTS, scoring.BM25F(B=BM25_B, K1=BM25_K1),
+                            proximity=True)
 
 
 SESSIONS = {"wiresearch": WiresearchSession, "wiresearch-tantivy": WiresearchSession,
