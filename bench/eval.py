@@ -12,12 +12,13 @@ The judged sets, both made from Reuters-21578 and its editors' own labels:
   relevant articles are those labelled with the category.
 - Known-item queries: 500 articles drawn with a fixed seed from those whose headline has
   at least three words and is not shared by another article of the split (a headline
-  that two stories share cannot tell them apart). The query is the headline, lower-cased,
-  with one word in four dropped (at least one) and one remaining word of four or more
-  letters misspelt, by swapping two neighbouring letters or deleting one (never the
-  first letter). Which words and which edit come from a random generator seeded with
-  the article's NEWID, so the queries never change. The one relevant article is the
-  article itself.
+  that two stories share cannot tell them apart). The query is the headline's words
+  (lower-cased; "U.S." is two words) with a quarter of them dropped (rounded down, at
+  least one) and one remaining word of four or more letters misspelt, by swapping two
+  neighbouring letters or deleting one (never the first letter): "MARBLE FINANCIAL CORP
+  <MRBL> 1ST QTR NET" -> "marbel financial corp mrbl 1st net". Which words and which
+  edit come from a random generator seeded with the article's id, so the queries never
+  change. The one relevant article is the article itself.
 
 The split. Reuters marks each story LEWISSPLIT="TRAIN", "TEST" or "NOT-USED". Each split
 is evaluated on its own: its stories (and only those) are indexed by every engine, and
