@@ -561,12 +561,13 @@ class WhooshSession:
     """Stock Whoosh searched the default way: one searcher, MultifieldParser with its
     default AND grouping, search(limit=10) and len(results), groupedby for facets."""
 
-    def __init__(self, path: Path, fields_searched=("headline", "body")):
+    def __init__(self, path: Path, fields_searched=("headline", "body"), weighting=None):
         from whoosh import index, sorting
         from whoosh.qparser import MultifieldParser
 
         self.ix = index.open_dir(str(path))
-        self.searcher = self.ix.searcher()
+        self.searcher = (self.ix.searcher() if weighting is None
+                         else self.ix.searcher(weighting=weighting))
         self.parser = MultifieldParser(list(fields_searched), self.ix.schema)
         # Without allow_overlap Whoosh counts one country per article: articles name
         # several.
@@ -574,13 +575,19 @@ class WhooshSession:
         self.facets.add_field("country", allow_overlap=True)
         self.facets.add_field("year")
         self.count = sorting.Count
+        self.exact = False
 
     def query(self, text: str):
         return self.parser.parse(text)
 
     def run(self, mode: str, query: str, full: bool = False) -> Outcome:
         parsed = self.query(query)
-        if mode == "plain":
+        if mode == "plain" and self.exact:
+            collector = self.searcher.collector(limit=TOP, optimize=False)
+            collector.replace = 0
+            self.searcher.search_with_collector(parsed, collector)
+            results = collector.results()
+        elif mode == "plain":
             results = self.searcher.search(parsed, limit=TOP)
         elif mode == "facets":
             results = self.searcher.search(parsed, limit=TOP, groupedby=self.facets,
@@ -610,15 +617,21 @@ class ReferenceSession(WhooshSession):
 
     FIELDS = ("headline", "body", "dateline")
 
-    def __init__(self, path: Path, weights: dict[str, float] | None = None):
+    def __init__(self, path: Path, weights: dict[str, float] | None = None, weighting=None,
+                 proximity: bool = False):
         import re
 
         from whoosh import query as whoosh_query
 
         from wiresearch.analysis import STOP_WORDS
 
-        super().__init__(path, self.FIELDS)
+        super().__init__(path, self.FIELDS, weighting)
         self.weights = weights or dict.fromkeys(self.FIELDS, 1.0)
+        self.proximity = proximity
+        # Whoosh's top-10 shortcuts (skipping blocks by quality, replacing matchers as
+        # they run out) can drop a sloppy phrase's share of a score inside an OR and
+        # leave out a hit that belongs in the top 10: score every match in full instead.
+        self.exact = proximity
         self.q = whoosh_query
         self.analyzer = reference_analyzer()
         self.stop_words = STOP_WORDS
@@ -649,7 +662,29 @@ class ReferenceSession(WhooshSession):
                                      for name in self.FIELDS]))
         if not clauses:
             return q.Every()
+        if self.proximity:
+            clauses = self._with_proximity(clauses)
         return clauses[0] if len(clauses) == 1 else q.And(clauses)
+
+    def _with_proximity(self, clauses: list) -> list:
+        """wiresearch's proximity bonus (ranking.with_proximity), spelled in Whoosh: a
+        clause of one word followed by another such clause also matches, for score
+        only, the two words within PROXIMITY_SLOP words in headline or body."""
+        from wiresearch.ranking import PROXIMITY_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
+
+        q = self.q
+        words = [clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
+                 else None for clause in clauses]
+        result = list(clauses)
+        for i in range(len(clauses) - 1):
+            first, second = words[i], words[i + 1]
+            if first is None or second is None or first == second:
+                continue
+            # Whoosh's slop counts the step to the next word (1 = adjacent).
+            result[i] = q.Or([clauses[i], *(q.Phrase(
+                name, [first, second], slop=PROXIMITY_SLOP + 1,
+                boost=self.weights[name] * PROXIMITY_WEIGHT) for name in PROXIMITY_FIELDS)])
+        return result
 
 
 def fts5_query(text: str) -> str:
@@ -731,9 +766,14 @@ class TantivySession:
 
 
 def weighted_reference(path: Path) -> ReferenceSession:
-    from wiresearch.ranking import FIELD_WEIGHTS
+    """The reference given wiresearch's ranking choices: its field weights, BM25
+    parameters and proximity bonus, so that only a difference beyond them shows."""
+    from whoosh import scoring
 
-    return ReferenceSession(path, FIELD_WEIGHTS)
+    from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
+
+    return ReferenceSession(path, FIELD_WEIGHTS, scoring.BM25F(B=BM25_B, K1=BM25_K1),
+                            proximity=True)
 
 
 SESSIONS = {"wiresearch": WiresearchSession, "wiresearch-tantivy": WiresearchSession,
@@ -1343,7 +1383,7 @@ def report(data: dict) -> str:
     if result is not None and not result:
         out += ["CHECKS", "  nothing was compared (see NOTES)", ""]
     if result:
-        from wiresearch.ranking import FIELD_WEIGHTS
+        from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
 
         out.append("CHECKS")
         for key, title in (
@@ -1368,11 +1408,12 @@ def report(data: dict) -> str:
                 weights = ", ".join(f"{k} {v}" for k, v in FIELD_WEIGHTS.items())
                 line = (f"    top 10 differs in {n - compared['top_identical']} queries: "
                         f"expected, it comes from wiresearch's ranking choices (field "
-                        f"weights {weights} in wiresearch/ranking.py) against Whoosh's "
-                        f"default BM25F with equal fields")
+                        f"weights {weights}, BM25 K1 {BM25_K1} B {BM25_B} in "
+                        f"wiresearch/ranking.py) against Whoosh's default BM25F with "
+                        f"equal fields")
                 same = compared.get("weighted_top_identical")
                 if same is not None:
-                    line += (f"; given those weights the reference's top 10 is identical "
+                    line += (f"; given those choices the reference's top 10 is identical "
                              f"in {same}/{n}")
                     if same < n:
                         line += (f", the other {n - same} rank differently beyond the "

@@ -157,11 +157,16 @@ class Archive:
         request.validate()
         searcher = self._reader()
         plan = build_plan(request, self._resolve)
-        query = plan.node()
+        ranked = request.sort == "relevance"
+        query = plan.node(ranked=ranked)
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
         names = list(dict.fromkeys(request.facets))
+        # A facet whose filter is not in the request counts the query's own matches: the
+        # same node, so the engine evaluates it once for both.
         facet_queries = [(facet_named(name).field,
-                          plan.node(without=facet_named(name).filter_name)) for name in names]
+                          plan.node(without=facet_named(name).filter_name, ranked=ranked
+                                    and facet_named(name).filter_name not in plan.filters))
+                         for name in names]
         total, page_hits, counts = self._page(searcher, query, request, facet_queries)
         hits = []
         for stored, copies in page_hits:
@@ -330,7 +335,7 @@ class Archive:
                                 sort=sort)
         request.validate()
         searcher = self._reader()
-        node = build_plan(request, self._resolve).node()
+        node = build_plan(request, self._resolve).node(ranked=sort == "relevance")
         for stored in searcher.iter_hits(node, sort):
             record = stored.article.to_dict()
             record["score"] = None if stored.score is None else round(stored.score, 4)

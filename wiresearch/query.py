@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import nodes
+from . import nodes, ranking
 from .dates import epoch_seconds, parse_user_date
 from .engine import SORTS
 from .errors import UsageError
@@ -91,10 +91,12 @@ class Plan:
     parsed: ParsedQuery
     filters: dict[str, nodes.Node] = field(default_factory=dict)
 
-    def node(self, without: str | None = None) -> nodes.Node:
-        """The whole query; `without` leaves one filter out (for facets that guide)."""
+    def node(self, without: str | None = None, ranked: bool = False) -> nodes.Node:
+        """The whole query; `without` leaves one filter out (for facets that guide).
+        `ranked` adds ranking's proximity bonus, which changes scores, never matches."""
         kept = [node for name, node in self.filters.items() if name != without]
-        return nodes.conjoin(self.parsed.node, *kept)
+        text = ranking.with_proximity(self.parsed.node) if ranked else self.parsed.node
+        return nodes.conjoin(text, *kept)
 
 
 def _any_of(field_name: str, values: list[str]) -> nodes.Node:

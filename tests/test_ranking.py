@@ -1,0 +1,67 @@
+"""Ranking choices beyond BM25 (wiresearch/ranking.py), on every engine."""
+
+import json
+
+import pytest
+
+from wiresearch import Archive, nodes, ranking
+from wiresearch.querylang import parse
+
+FILLER = "grain shipments from the northern ports were slower than expected this week"
+
+
+def write_articles(folder, articles):
+    folder.mkdir()
+    lines = [json.dumps({"id": key, "headline": headline, "body": body,
+                         "date": "2024-03-01"}) for key, headline, body in articles]
+    (folder / "wire.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture
+def proximity_archive(tmp_path, engine_name):
+    """Two stories with the same words: in one `interest` and `rates` stand apart (and
+    `rates` comes twice, so plain BM25 puts it first), in the other they are neighbours.
+    The far one is indexed first, so that it also wins any tie."""
+    folder = write_articles(tmp_path / "wire", [
+        ("far", "Market report", f"Interest was high. {FILLER}. Rates fell, rates rose."),
+        ("near", "Market report", f"Interest rates were high. {FILLER}. Nothing rose."),
+        ("other1", "Coffee harvest", f"Coffee {FILLER}."),
+        ("other2", "Cocoa harvest", f"Cocoa {FILLER} again."),
+        ("other3", "Rates only", f"Rates {FILLER}."),
+    ])
+    archive = Archive(tmp_path / "index")
+    archive.index([folder], engine=engine_name)
+    yield archive
+    archive.close()
+
+
+@pytest.mark.parametrize("query", ["interest rates", "interest OR rates"])
+def test_neighbouring_words_rank_above_scattered_ones(proximity_archive, query):
+    ids = [hit.id for hit in proximity_archive.search(query).hits]
+    assert ids.index("json:near") < ids.index("json:far")
+
+
+def test_the_bonus_changes_no_count(proximity_archive):
+    assert proximity_archive.search("interest rates").total == 2
+    assert proximity_archive.search("interest OR rates").total == 3
+    faceted = proximity_archive.search("interest rates", facets=["year"])
+    assert faceted.facets["year"][0].count == 2
+    exported = [row["id"] for row in proximity_archive.export("interest OR rates",
+                                                               fields=["id"])]
+    assert set(exported) == {"json:far", "json:near", "json:other3"}
+    assert exported.index("json:near") < exported.index("json:far")
+
+
+def test_bonus_pairs_only_neighbouring_plain_words():
+    plain = parse("interest rates cut").node
+    boosted = ranking.with_proximity(plain)
+    phrases = [node for node in nodes.walk(boosted) if isinstance(node, nodes.Phrase)]
+    assert {node.terms for node in phrases} == {("interest", "rate"), ("rate", "cut")}
+    assert {node.field for node in phrases} == set(ranking.PROXIMITY_FIELDS)
+    # Fields, phrases, negations and single words are left as they are.
+    for text in ("interest", '"interest rates"', "headline:interest rates",
+                 "interest -rates", "interest*"):
+        node = parse(text).node
+        assert not any(isinstance(n, nodes.Phrase) and n.slop == ranking.PROXIMITY_SLOP
+                       for n in nodes.walk(ranking.with_proximity(node))), text
