@@ -8,7 +8,7 @@ import pytest
 from whoosh import collectors
 
 from tests.conftest import DATA
-from wiresearch import Archive, nodes
+from wiresearch import Archive, nodes, ranking
 from wiresearch.engine import whoosh_engine
 from wiresearch.engine.whoosh_engine import compile_node
 from wiresearch.ingest import FileTask, process_file
@@ -118,3 +118,48 @@ def test_postings_made_ahead_equal_those_made_by_the_writer(tmp_path):
             assert one.get(article.id) == other.get(article.id)
     plain.close()
     ahead.close()
+
+
+@pytest.mark.parametrize("text", ["oil prices", "trade deficit japan", "cocoa OR coffee",
+                                  "dlrs mln", "oil prices -gas"])
+def test_proximity_rescoring_equals_whoosh_on_its_window(searcher, text):
+    """The bonus added to the best matches is what Whoosh's own AndMaybe scores them,
+    across segments and deletions; below the window the BM25 order goes on."""
+    node = ranking.with_proximity(parse(text).node)
+    if not isinstance(node, nodes.Bonus):
+        pytest.skip(f"{text!r} has no neighbouring plain words")
+    total, ranked = searcher._ranked(node, "relevance", None)
+    theirs = whoosh_scores(searcher, node)
+    assert total == len(theirs)
+    window = ranked[:ranking.RESCORE_WINDOW]
+    for docnum, score in window:
+        assert score == pytest.approx(theirs[docnum], rel=1e-9)
+    assert [score for _docnum, score in window] == sorted(
+        (score for _docnum, score in window), reverse=True)
+    base = searcher._evaluator.scores(node.base)
+    assert [docnum for docnum, _score in ranked[ranking.RESCORE_WINDOW:]] == [
+        docnum for docnum, _score in sorted(base.items(), key=lambda item: (-item[1], item[0]))
+        if docnum not in dict(window)]
+
+
+def test_rescoring_other_extras_equals_whoosh(searcher):
+    node = nodes.Bonus(parse("oil").node, (nodes.Term("headline", "price", 2.0),
+                                           parse('"crude oil"').node))
+    _total, ranked = searcher._ranked(node, "relevance", None)
+    theirs = whoosh_scores(searcher, node)
+    assert any(score > searcher._evaluator.scores(node.base)[docnum]
+               for docnum, score in ranked[:ranking.RESCORE_WINDOW])
+    for docnum, score in ranked[:ranking.RESCORE_WINDOW]:
+        assert score == pytest.approx(theirs[docnum], rel=1e-9)
+
+
+def test_pages_of_a_rescored_query_neither_overlap_nor_skip(tmp_path, monkeypatch):
+    monkeypatch.setattr(ranking, "RESCORE_WINDOW", 7)
+    archive = Archive(tmp_path / "index")
+    archive.index([DATA], engine="whoosh")
+    whole = [hit.id for hit in archive.search("oil prices", limit=100).hits]
+    paged = [hit.id for page in range(1, 11)
+             for hit in archive.search("oil prices", limit=10, page=page).hits]
+    archive.close()
+    assert len(whole) > 7
+    assert paged[:len(whole)] == whole

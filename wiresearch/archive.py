@@ -161,12 +161,8 @@ class Archive:
         query = plan.node(ranked=ranked)
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
         names = list(dict.fromkeys(request.facets))
-        # A facet whose filter is not in the request counts the query's own matches: the
-        # same node, so the engine evaluates it once for both.
         facet_queries = [(facet_named(name).field,
-                          plan.node(without=facet_named(name).filter_name, ranked=ranked
-                                    and facet_named(name).filter_name not in plan.filters))
-                         for name in names]
+                          plan.node(without=facet_named(name).filter_name)) for name in names]
         total, page_hits, counts = self._page(searcher, query, request, facet_queries)
         hits = []
         for stored, copies in page_hits:

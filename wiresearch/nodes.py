@@ -90,6 +90,15 @@ class Not(Node):
     child: Node
 
 
+@dataclass(frozen=True)
+class Bonus(Node):
+    """Matches what `base` matches; a match also scores each extra it matches. Engines
+    may score the extras on their best matches only (ranking.RESCORE_WINDOW)."""
+
+    base: Node
+    extras: tuple[Node, ...]
+
+
 def conjoin(*nodes: Node) -> Node:
     """AND of nodes, flattening nested Ands and dropping MatchAll."""
     children: list[Node] = []
@@ -115,3 +124,7 @@ def walk(node: Node):
             yield from walk(child)
     elif isinstance(node, Not):
         yield from walk(node.child)
+    elif isinstance(node, Bonus):
+        yield from walk(node.base)
+        for extra in node.extras:
+            yield from walk(extra)

@@ -95,8 +95,8 @@ class Plan:
         """The whole query; `without` leaves one filter out (for facets that guide).
         `ranked` adds ranking's proximity bonus, which changes scores, never matches."""
         kept = [node for name, node in self.filters.items() if name != without]
-        text = ranking.with_proximity(self.parsed.node) if ranked else self.parsed.node
-        return nodes.conjoin(text, *kept)
+        node = nodes.conjoin(self.parsed.node, *kept)
+        return ranking.with_proximity(node) if ranked else node
 
 
 def _any_of(field_name: str, values: list[str]) -> nodes.Node:

@@ -194,6 +194,11 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema) -> tantivy.Query:
     if isinstance(node, nodes.Not):
         return query.boolean_query([(tantivy.Occur.Must, query.all_query()),
                                     (tantivy.Occur.MustNot, compile_node(node.child, schema))])
+    if isinstance(node, nodes.Bonus):
+        # Scoring every match costs tantivy little, so the extras are not windowed.
+        return query.boolean_query([(tantivy.Occur.Must, compile_node(node.base, schema))]
+                                   + [(tantivy.Occur.Should, compile_node(extra, schema))
+                                      for extra in node.extras])
     raise TypeError(f"cannot compile {node!r}")
 
 

@@ -225,6 +225,9 @@ def compile_node(node: nodes.Node) -> wq.Query:
         return wq.AndNot(base, wq.Or(negative) if len(negative) > 1 else negative[0])
     if isinstance(node, nodes.Not):
         return wq.AndNot(wq.Every(), compile_node(node.child))
+    if isinstance(node, nodes.Bonus):
+        return wq.AndMaybe(compile_node(node.base),
+                           wq.Or([compile_node(extra) for extra in node.extras]))
     raise TypeError(f"cannot compile {node!r}")
 
 
@@ -367,6 +370,8 @@ class WhooshSearcher(EngineSearcher):
                 live = evaluator.live()
                 chosen = live if wanted is None else islice(sorted(live), wanted)
                 return len(live), [(docnum, 1.0) for docnum in chosen]
+            if isinstance(query, nodes.Bonus):
+                return self._rescored(query, wanted, shared)
             scores = evaluator.scores(query, shared)
             return len(scores), _best(scores, wanted)
         docs = (evaluator.live() if isinstance(query, nodes.MatchAll)
@@ -376,6 +381,17 @@ class WhooshSearcher(EngineSearcher):
         places = map(place.__getitem__, docs)
         chosen = sorted(places) if wanted is None else heapq.nsmallest(wanted, places)
         return len(docs), [(order[number], None) for number in chosen]
+
+    def _rescored(self, query: nodes.Bonus, wanted: int | None,
+                  shared: dict | None) -> tuple[int, list[tuple[int, float]]]:
+        """The best matches by the base query's score, the first RESCORE_WINDOW of them
+        re-ordered with the extras' scores added. The order does not depend on `wanted`,
+        so pages never overlap."""
+        scores = self._evaluator.scores(query.base, shared)
+        window = ranking.RESCORE_WINDOW
+        best = _best(scores, None if wanted is None else max(wanted, window))
+        head = self._evaluator.add_scores(query.extras, best[:window])
+        return len(scores), (sorted(head, key=_by_score) + best[window:])[:wanted]
 
     def _date_order(self, sort: str) -> tuple[list[int], list[int]]:
         """(every document in `sort` order, each document's place in that order), made

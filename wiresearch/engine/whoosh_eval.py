@@ -34,6 +34,8 @@ class BulkEvaluator:
         reader = searcher.reader()
         self._doc_count_all = reader.doc_count_all()
         self._leaves = list(reader.leaf_readers())
+        self._leaf_searchers = {leaf: sub for sub, _offset in searcher.leaf_searchers()
+                                for leaf in [sub.reader()]}
         self._deleted: set[int] = set()
         for leaf, offset in self._leaves:
             self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
@@ -64,6 +66,86 @@ class BulkEvaluator:
                     values.extend([None] * leaf.doc_count_all())
             self._columns[name] = values
         return self._columns[name]
+
+    def add_scores(self, extras, scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """`scored` (docnum, score) pairs, each score plus those of the extras the document
+        matches, as Whoosh would score them. Only these documents are looked at, so the
+        cost follows their number, not that of the extras' matches."""
+        added = dict(scored)
+        wanted = sorted(added)
+        for extra in extras:
+            if isinstance(extra, nodes.Phrase) and len(extra.terms) == 2:
+                found = self._pair_scores(extra, wanted)
+            else:
+                found = self._matcher_scores(extra, wanted)
+            for docnum, score in found:
+                added[docnum] += score
+        return list(added.items())
+
+    def _pair_scores(self, phrase: nodes.Phrase, wanted: list[int]):
+        """A two-word phrase read from the two words' postings: where the second word
+        stands 1 to slop + 1 positions after the first. Whoosh scores a phrase as the
+        sum of its words' scores, times the phrase's boost."""
+        field = phrase.field
+        first, second = phrase.terms
+        reach = range(1, phrase.slop + 2)
+        lengths = self._length_table(field)
+        score_first = self._bm25_of(field, first)
+        score_second = self._bm25_of(field, second)
+        for leaf, offset, targets in self._per_leaf(wanted):
+            matchers = [self._leaf_postings(leaf, field, word) for word in phrase.terms]
+            if None in matchers:
+                continue
+            matcher_a, matcher_b = matchers
+            for target in targets:
+                if not (_move_to(matcher_a, target) and _move_to(matcher_b, target)):
+                    if not (matcher_a.is_active() and matcher_b.is_active()):
+                        break
+                    continue
+                after = set(matcher_b.value_as("positions"))
+                if any(position + step in after
+                       for position in matcher_a.value_as("positions") for step in reach):
+                    docnum = target + offset
+                    length = lengths[docnum]
+                    yield docnum, phrase.boost * (score_first(matcher_a.weight(), length)
+                                                  + score_second(matcher_b.weight(), length))
+
+    def _matcher_scores(self, node: nodes.Node, wanted: list[int]):
+        query = self._compile(node)
+        for leaf, offset, targets in self._per_leaf(wanted):
+            searcher = self._leaf_searchers[leaf]
+            matcher = query.matcher(searcher, searcher.context())
+            for target in targets:
+                if not _move_to(matcher, target):
+                    if not matcher.is_active():
+                        break
+                    continue
+                yield target + offset, matcher.score()
+
+    def _per_leaf(self, wanted: list[int]):
+        """(leaf reader, its offset, the wanted documents in it by leaf number)."""
+        for leaf, offset in self._leaves:
+            end = offset + leaf.doc_count_all()
+            targets = [docnum - offset for docnum in wanted if offset <= docnum < end]
+            if targets:
+                yield leaf, offset, targets
+
+    @staticmethod
+    def _leaf_postings(leaf, field: str, text: str):
+        try:
+            return leaf.postings(field, text.encode("utf-8"))
+        except (TermNotFound, KeyError):
+            return None
+
+    def _bm25_of(self, field: str, text: str):
+        """BM25 of one word in `field` as a function of (frequency, field length)."""
+        searcher = self._searcher
+        B = self._field_B.get(field, self._B)
+        K1 = self._K1
+        numerator = searcher.idf(field, text) * (K1 + 1)
+        base = K1 * (1 - B)
+        per_length = K1 * B / (searcher.avg_field_length(field) or 1)
+        return lambda tf, length: numerator * tf / (tf + base + per_length * length)
 
     def live(self) -> range | set[int]:
         if not self._deleted:
@@ -103,6 +185,9 @@ class BulkEvaluator:
             return self._all(scored)
         if isinstance(node, nodes.MatchNone):
             return {} if scored else set()
+        if isinstance(node, nodes.Bonus):
+            # Matches are the base's; extras are added on the best of them, by the caller.
+            return self._evaluate(node.base, scored)
         return self._whoosh(node, scored)
 
     def _all(self, scored: bool):
@@ -115,7 +200,7 @@ class BulkEvaluator:
         if not scored:
             return set(self._searcher.docs_for_query(query))
         collector = collectors.UnlimitedCollector()
-        collector.replace = 0  # see WhooshSearcher._results
+        collector.replace = 0  # score every match with the matcher tree as built
         self._searcher.search_with_collector(query, collector)
         return {docnum: score for score, docnum in collector.items}
 
@@ -186,6 +271,13 @@ class BulkEvaluator:
                     table.extend(map(decoded.__getitem__, _read_column(reader)))
             self._lengths[field] = table
         return self._lengths[field]
+
+
+def _move_to(matcher, target: int) -> bool:
+    """Advance a matcher to `target`; whether it stands on it."""
+    if matcher.is_active() and matcher.id() < target:
+        matcher.skip_to(target)
+    return matcher.is_active() and matcher.id() == target
 
 
 def _read_column(reader) -> list:
