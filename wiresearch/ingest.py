@@ -20,6 +20,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -193,12 +194,23 @@ def _ordered_map(executor: Executor | None, function, items: Iterable, window: i
         yield from map(function, items)
         return
     iterator = iter(items)
-    pending = deque(executor.submit(function, item) for item in islice(iterator, window))
+    pending = deque((item, executor.submit(function, item))
+                    for item in islice(iterator, window))
     while pending:
-        future = pending.popleft()
-        for item in islice(iterator, 1):
-            pending.append(executor.submit(function, item))
-        yield future.result()
+        item, future = pending.popleft()
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, or a script without an
+            # `if __name__ == "__main__":` guard re-running itself in it): read the
+            # rest in this process rather than lose the run.
+            yield function(item)
+            yield from map(function, [waiting for waiting, _future in pending])
+            yield from map(function, iterator)
+            return
+        for following in islice(iterator, 1):
+            pending.append((following, executor.submit(function, following)))
+        yield result
 
 
 def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
