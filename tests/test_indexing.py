@@ -130,3 +130,27 @@ def test_dry_run_changes_nothing(tmp_path, data_copy):
     assert plan["dry_run"] and len(plan["files"]["new"]) == 1
     assert len(plan["files"]["removed"]) == 1
     assert archive.search("*").total == 1021
+
+
+def test_a_script_without_a_main_guard_still_indexes_everything(tmp_path):
+    """Reader processes are spawned, and a spawned process re-runs a script that has no
+    `if __name__ == "__main__":` guard, which makes it die; the run goes on in-process."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    filler = "Grain shipments from the northern ports were slower than expected. " * 40
+    for number in range(3):  # enough bytes for the reader processes to be used
+        lines = [json.dumps({"id": f"{number}-{row}", "headline": f"Story {row}",
+                             "body": filler, "date": "2024-03-01"}) for row in range(700)]
+        (folder / f"part{number}.jsonl").write_text("\n".join(lines) + "\n")
+    script = tmp_path / "build.py"
+    script.write_text(
+        "from wiresearch import Archive\n"
+        f"report = Archive({str(tmp_path / 'index')!r}).index([{str(folder)!r}], jobs=2)\n"
+        "print('added', report.added)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "added 2100"
