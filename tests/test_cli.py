@@ -125,6 +125,14 @@ def test_export_streams_all_matches(index):
     assert len(page) == 10
 
 
+@pytest.mark.parametrize("args", [("--fields", "id,nope"), ("--from", "1987-13"),
+                                  ("--country", "Atlantis")])
+def test_a_bad_export_writes_nothing_before_its_error(index, args):
+    result = run("search", "oil", "--format", "csv", "--all", *args, index=index)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
 def test_collapse_is_on_for_people_and_off_for_json(index):
     human = run("search", '"export licensing reform"', index=index).output
     assert "copy" in human and "reuters21578:55" in human
@@ -167,3 +175,8 @@ def test_indexing_shows_progress_on_a_terminal_only(tmp_path):
                             str(tmp_path / "pipe"), "index", str(DATA)], capture_output=True,
                            timeout=120)
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_page_counts_are_grouped_like_totals(index):
+    output = run("search", "*", "--limit", "1", "--page", "1000", index=index).output
+    assert "page 1,000 of 1,021" in output

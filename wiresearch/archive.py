@@ -319,7 +319,8 @@ class Archive:
                sources: Iterable[str] = (), topics: Iterable[str] = (),
                date_from: str | None = None, date_to: str | None = None,
                sort: str = "relevance") -> Iterator[dict]:
-        """Every matching article (not a page) as a dict of the chosen fields, streamed."""
+        """Every matching article (not a page) as a dict of the chosen fields, streamed.
+        Bad fields, queries and filters raise here, before anything is streamed."""
         chosen = tuple(fields) if fields else EXPORT_FIELDS
         unknown = [name for name in chosen if name not in EXPORT_FIELDS]
         if unknown:
@@ -332,10 +333,7 @@ class Archive:
         request.validate()
         searcher = self._reader()
         node = build_plan(request, self._resolve).node(ranked=sort == "relevance")
-        for stored in searcher.iter_hits(node, sort):
-            record = stored.article.to_dict()
-            record["score"] = None if stored.score is None else round(stored.score, 4)
-            yield {name: record[name] for name in chosen}
+        return _records(searcher.iter_hits(node, sort), chosen)
 
     def stats(self) -> dict:
         searcher = self._reader()
@@ -392,3 +390,10 @@ def _calendar(counts: dict[str, int], by: str) -> list[TimelineBucket]:
         buckets.append(TimelineBucket(current, label(current), starts.get(current, 0)))
         current = step(current)
     return buckets
+
+
+def _records(hits: Iterator[Stored], fields: tuple[str, ...]) -> Iterator[dict]:
+    for stored in hits:
+        record = stored.article.to_dict()
+        record["score"] = None if stored.score is None else round(stored.score, 4)
+        yield {name: record[name] for name in fields}

@@ -101,7 +101,9 @@ def parse_user_date(text: str) -> tuple[dt.date, dt.date]:
         start = dt.date(year, month, day)
         return start, start + dt.timedelta(days=1)
     except (ValueError, OverflowError):
-        raise UsageError(f"bad date {text!r}: no such day") from None
+        what = ("year" if month is None or not 1 <= year <= 9998 else
+                "month" if not 1 <= month <= 12 else "day")
+        raise UsageError(f"bad date {text!r}: no such {what}") from None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

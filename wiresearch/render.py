@@ -67,7 +67,7 @@ def results_text(results: Results) -> str:
     pages = max(1, -(-results.total // results.limit))
     summary = f"{results.total:,} article{'s' if results.total != 1 else ''}"
     if results.total:
-        summary += f" · page {results.page} of {pages} · sorted by {results.sort}"
+        summary += f" · page {results.page:,} of {pages:,} · sorted by {results.sort}"
     if results.collapsed:
         summary += " · copies folded (--no-collapse shows them)"
     out.append(click.style(summary, bold=True))
