@@ -72,3 +72,18 @@ def test_the_signature_index_finds_what_comparing_every_pair_finds(held, probe, 
                        for position, signature in enumerate(held)
                        if distance(wanted, signature) <= MAX_DISTANCE)
         assert index.closest(wanted) == (close[0][1] if close else None)
+
+
+@given(st.lists(st.sampled_from(["oil", "price", "rose", "opec", "said", "x"]), max_size=60))
+def test_a_signature_bit_is_the_majority_of_the_shingle_hash_bits(words):
+    from hashlib import blake2b
+
+    if len(words) >= 3:
+        shingles = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+    else:
+        shingles = set(words)
+    hashes = [int.from_bytes(blake2b(s.encode(), digest_size=8).digest(), "big")
+              for s in shingles]
+    expected = sum(1 << bit for bit in range(64)
+                   if sum(h >> bit & 1 for h in hashes) * 2 > len(hashes))
+    assert simhash(words) == expected

@@ -19,24 +19,30 @@ MAX_DISTANCE = 7
 BANDS = 4
 BAND_BITS = 16
 SHINGLE = 3
+_LOWEST_BIT = (1).to_bytes(8, "big")
 
 
 def simhash(words: list[str]) -> int:
-    """The signature of a story from its folded words (see analysis.words)."""
+    """The signature of a story from its folded words (see analysis.words): bit i is set
+    when more than half of the distinct shingles' 64-bit hashes set bit i."""
     if len(words) >= SHINGLE:
-        features = {" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+        # Shorter slices end the zip where the last whole shingle ends.
+        features = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)),
+                                         strict=False)))
     else:
         features = set(words)
     if not features:
         return 0
-    hashes = [blake2b(feature.encode("utf-8"), digest_size=8).digest() for feature in features]
-    # Count, for each of the 64 bit positions, how many features set it: transposing the
-    # bit strings with zip keeps the loop in C.
-    bit_strings = [format(int.from_bytes(h, "big"), "064b") for h in hashes]
-    half = len(bit_strings) / 2
+    # Every hash side by side in one integer, 64 bits each: the features that set bit i
+    # are counted in C, by one AND with bit i of every lane and a population count.
+    packed = int.from_bytes(b"".join([blake2b(feature.encode("utf-8"), digest_size=8).digest()
+                                      for feature in features]), "big")
+    lanes = int.from_bytes(_LOWEST_BIT * len(features), "big")
+    half = len(features) / 2
     signature = 0
-    for column in zip(*bit_strings, strict=True):
-        signature = (signature << 1) | (column.count("1") > half)
+    for bit in range(64):
+        if (packed & (lanes << bit)).bit_count() > half:
+            signature |= 1 << bit
     return signature
 
 
