@@ -3,6 +3,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wiresearch import analysis
 from wiresearch.snippets import Highlighter, highlight_line, snippet
 
 TEXT = ("Showers continued throughout the week in the Bahia cocoa zone, alleviating the "
@@ -62,3 +63,22 @@ def test_headlines_are_marked_whole():
 def test_snippet_takes_any_text(text, terms):
     result = snippet(text, Highlighter(terms))
     assert result.count("<mark>") == result.count("</mark>")
+
+
+WORDS = ["oil", "oils", "Prices", "priced", "export", "exporters", "dying", "die", "sky",
+         "skies", "early", "1987", "x" * 45, "Zürich", "naïve", "_id", "a", "the"]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=80),
+       st.lists(st.sampled_from([" ", ", ", ". ", "-", "\n", "'"]), min_size=1),
+       st.sets(st.sampled_from(WORDS), max_size=3), st.sets(st.sampled_from(["ex", "pr", "d"])))
+def test_marked_words_are_the_words_whose_terms_match(words, gaps, query, prefixes):
+    """Every path that finds matching words (plain text, accented text) marks exactly
+    the words analysis.tokens gives whose term is a query term or starts with a prefix."""
+    text = "".join(word + gaps[i % len(gaps)] for i, word in enumerate(words))
+    terms = {analysis.term(word) for word in query}
+    expected = [text[start:end] for _p, start, end, word in analysis.tokens(text)
+                if analysis.stem(word) in terms
+                or any(word.startswith(p) or analysis.stem(word).startswith(p)
+                       for p in prefixes)]
+    assert marked(highlight_line(text, Highlighter(terms, prefixes))) == expected

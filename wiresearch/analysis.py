@@ -61,6 +61,11 @@ def stem(word: str) -> str:
     return _snowball().stemWord(word)
 
 
+def stems(folded_words: list[str]) -> list[str]:
+    """stem() of many words in one call."""
+    return _snowball().stemWords(folded_words)
+
+
 def keep(word: str) -> bool:
     return len(word) * 4 < MAX_TOKEN_BYTES or len(word.encode("utf-8")) < MAX_TOKEN_BYTES
 

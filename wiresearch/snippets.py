@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from . import analysis
@@ -69,14 +68,63 @@ def _lead(text: str, length: int) -> tuple[int, int]:
     return 0, cut if cut > 0 else length
 
 
-class _Passages:
-    """The words of a text (offsets) and its matching words, for choosing passages."""
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches
 
-    def __init__(self, text: str, words: list[tuple[int, int, str | None]]):
+
+def _matching_words(text: str, highlighter: Highlighter) -> list[tuple[int, int, str]]:
+    """(start, end, key) of each word of `text` that matches a query word."""
+    if not highlighter:
+        return []
+    if text.isascii() and not highlighter.fuzzy:
+        # Only words that begin like a query word can match it (a stem keeps the first
+        # letter of its word): find those with one regular expression and analyse each
+        # distinct one once, instead of analysing every word of the story.
+        initials = {word[0] for word in highlighter.terms | highlighter.prefixes if word}
+        if not initials:
+            return []
+        lowered = text.lower()
+        candidates = re.compile(r"(?<!\w)[" + re.escape("".join(sorted(initials))) + r"]\w*")
+        found = candidates.findall(lowered)
+        distinct = [word for word in set(found) if analysis.keep(word)]
+        keys = {word: key for word, term in zip(distinct, analysis.stems(distinct), strict=True)
+                if (key := highlighter.key(word, term))}
+        if not keys:
+            return []
+        return [(match.start(), match.end(), keys[match.group()])
+                for match in candidates.finditer(lowered) if match.group() in keys]
+    return [(start, end, key) for start, end, word, term in analysis.spans(text)
+            if (key := highlighter.key(word, term))]
+
+
+class _Passages:
+    """A text and its matching words, for choosing passages."""
+
+    def __init__(self, text: str, hits: list[tuple[int, int, str]]):
         self.text = text
-        self.starts = [start for start, _end, _key in words]
-        self.ends = [end for _start, end, _key in words]
-        self.hits = [(start, end, key) for start, end, key in words if key]
+        self.hits = hits
+
+    def _first_word_from(self, position: int) -> int:
+        """Where the first word that starts at or after `position` starts."""
+        text = self.text
+        position = max(position, 0)
+        while 0 < position < len(text) and _is_word_char(text[position - 1]) \
+                and _is_word_char(text[position]):
+            position += 1  # inside a word: that word starts before `position`
+        match = analysis.WORD.search(text, position)
+        return match.start() if match else len(text)
+
+    def _last_end_upto(self, limit: int) -> int | None:
+        """Where the last word that ends at or before `limit` ends; None if none does."""
+        text = self.text
+        position = min(limit, len(text))
+        if position < len(text):
+            while position > 0 and _is_word_char(text[position]) \
+                    and _is_word_char(text[position - 1]):
+                position -= 1  # a word runs across `limit`: it does not fit
+        while position > 0 and not _is_word_char(text[position - 1]):
+            position -= 1
+        return position or None
 
     def window(self, hit: int, length: int) -> tuple[int, int]:
         """A passage of about `length` characters starting a little before matching word
@@ -86,12 +134,12 @@ class _Passages:
         if anchor_end <= length * 2 // 3:
             start = 0
         else:
-            start = self.starts[bisect_left(self.starts, anchor_start - LEAD_CHARS)]
+            start = self._first_word_from(anchor_start - LEAD_CHARS)
             sentence = max(text.rfind(". ", 0, anchor_start), text.rfind("\n", 0, anchor_start))
             if sentence != -1 and anchor_start - sentence <= LEAD_CHARS + 2:
                 start = max(start, sentence + 2) if text[sentence] == "." else sentence + 1
-        last = bisect_right(self.ends, start + length) - 1
-        end = max(self.ends[last] if last >= 0 else start, anchor_end)
+        last = self._last_end_upto(start + length)
+        end = max(last if last is not None else start, anchor_end)
         # Keep punctuation that closes the last word ("said." not "said").
         match = _NOT_SPACE.match(text, end)
         return start, match.end() if match else end
@@ -115,9 +163,7 @@ def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) ->
     text = _flatten(text)
     if not text:
         return ""
-    key = highlighter.key if highlighter else (lambda _word, _term: None)
-    passages = _Passages(text, [(start, end, key(word, term))
-                                for start, end, word, term in analysis.spans(text)])
+    passages = _Passages(text, _matching_words(text, highlighter))
     hits = passages.hits
     marks = [(start, end) for start, end, _key in hits]
     if not hits:
@@ -150,6 +196,5 @@ def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) ->
 
 def highlight_line(text: str, highlighter: Highlighter) -> str:
     """A short line (a headline) with every matching word marked, HTML-escaped."""
-    spans = [(start, end) for start, end, word, term in analysis.spans(text)
-             if highlighter and highlighter.key(word, term)]
-    return _mark(text, spans, 0, len(text))
+    return _mark(text, [(start, end) for start, end, _key in _matching_words(text, highlighter)],
+                 0, len(text))
