@@ -77,3 +77,13 @@ def test_source_date_parser_never_crashes(text):
     except AbsurdDate:
         return
     assert value is None or isinstance(value, dt.date)
+
+
+@given(st.one_of(
+    st.dates(min_value=dt.date(1000, 1, 1)),
+    st.datetimes(min_value=dt.datetime(1000, 1, 1), timezones=st.just(dt.timezone.utc))
+    .map(lambda value: value.replace(microsecond=0))))
+def test_stored_dates_read_back_as_written(value):
+    from wiresearch.model import format_date, parse_stored_date
+
+    assert parse_stored_date(format_date(value)) == value

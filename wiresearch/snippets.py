@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from . import analysis
@@ -103,6 +104,7 @@ class _Passages:
     def __init__(self, text: str, hits: list[tuple[int, int, str]]):
         self.text = text
         self.hits = hits
+        self.hit_starts = [start for start, _end, _key in hits]
 
     def _first_word_from(self, position: int) -> int:
         """Where the first word that starts at or after `position` starts."""
@@ -145,17 +147,30 @@ class _Passages:
         return start, match.end() if match else end
 
     def keys(self, start: int, end: int) -> set[str]:
-        return {key for s, e, key in self.hits if s >= start and e <= end}
+        # Hits are in text order: only those from the first at or after `start` on.
+        first = bisect_left(self.hit_starts, start)
+        found = set()
+        for s, e, key in self.hits[first:]:
+            if s >= end:
+                break
+            if e <= end:
+                found.add(key)
+        return found
 
-    def best(self, candidates: list[int], size: int):
+    def best(self, candidates: list[int], size: int, most: int):
         """(distinct words, -hit, start, end, words) of the best passage around one of
-        `candidates`: most distinct query words, then earliest."""
-        scored = []
+        `candidates` (in text order): most distinct query words, then earliest. A passage
+        with all `most` words ends the search: no later one can beat it."""
+        best = None
         for hit in candidates:
             start, end = self.window(hit, size)
             found = self.keys(start, end)
-            scored.append((len(found), -hit, start, end, found))
-        return max(scored)
+            scored = (len(found), -hit, start, end, found)
+            if best is None or scored > best:
+                best = scored
+            if len(found) >= most:
+                break
+        return best
 
 
 def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) -> str:
@@ -171,15 +186,15 @@ def snippet(text: str, highlighter: Highlighter, length: int = SNIPPET_CHARS) ->
         return _mark(text, [], start, end) + (ELLIPSIS if end < len(text) else "")
     wanted = {key for _start, _end, key in hits}
     everyone = list(range(len(hits)))
-    _count, _hit, start, end, found = passages.best(everyone, length)
+    _count, _hit, start, end, found = passages.best(everyone, length, len(wanted))
     fragments = [(start, end)]
     if wanted - found and len(wanted) > 1:
         # Two half-length passages: the best one, and the best for the words it lacks.
-        _count, _hit, start, end, found = passages.best(everyone, length // 2)
+        _count, _hit, start, end, found = passages.best(everyone, length // 2, len(wanted))
         others = [i for i, (s, _e, k) in enumerate(hits)
                   if k in wanted - found and not start <= s < end]
         if others:
-            _c2, _h2, start2, end2, _f2 = passages.best(others, length // 2)
+            _c2, _h2, start2, end2, _f2 = passages.best(others, length // 2, len(wanted))
             fragments = sorted([(start, end), (start2, end2)])
             if fragments[1][0] < fragments[0][1]:
                 fragments = [(fragments[0][0], max(fragments[0][1], fragments[1][1]))]
