@@ -4,9 +4,11 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -180,3 +182,14 @@ def test_indexing_shows_progress_on_a_terminal_only(tmp_path):
 def test_page_counts_are_grouped_like_totals(index):
     output = run("search", "*", "--limit", "1", "--page", "1000", index=index).output
     assert "page 1,000 of 1,021" in output
+
+
+def test_matches_are_bold_yellow_on_a_terminal_and_plain_when_piped(index):
+    from wiresearch.render import marked
+
+    assert marked("Bahia <mark>cocoa</mark> &amp; <mark>Cocoa&#x27;s</mark> zone") == (
+        "Bahia " + click.style("cocoa", fg="yellow", bold=True) + " & "
+        + click.style("Cocoa's", fg="yellow", bold=True) + " zone")
+    piped = run("search", "cocoa", index=index).output
+    assert "Bahia cocoa zone" in piped
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", piped)
