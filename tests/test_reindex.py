@@ -133,6 +133,13 @@ def test_dry_run_shows_changes_without_making_them(site):
         assert archive.get("bbc:tech/001").headline != "New headline"
 
 
+def test_a_dry_run_before_the_first_run_creates_nothing(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    plan = reindex.run(config, dry_run=True)
+    assert len(plan.files_new) == 22 and plan.added == 0
+    assert not (site / "index").exists()
+
+
 def test_a_second_writer_is_refused_at_once_or_waits(site):
     index_dir = IndexDir(site / "index")
     config = load_config(str(site / "wiresearch.toml"))

@@ -7,6 +7,7 @@ Exit codes (README, "The nightly job"): 0 clean, 4 done but some input was rejec
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -39,7 +40,11 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
     the sources are deleted from the index."""
     index_dir = IndexDir(config.index)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    with index_dir.lock(wait):
+    # A dry run against an index not built yet has nothing to guard, and must not create
+    # the folder for its lock.
+    guard = (contextlib.nullcontext() if dry_run and not index_dir.path.exists()
+             else index_dir.lock(wait))
+    with guard:
         try:
             report = Ingester(index_dir, jobs=jobs, progress=progress).run(
                 list(config.sources), full=full, dry_run=dry_run, delete_scope=None,
