@@ -1,5 +1,7 @@
 import datetime as dt
+import warnings
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,6 +12,7 @@ from wiresearch.normalize import (
     clean_text,
     normalize,
     paragraphs,
+    strip_markup,
 )
 
 
@@ -116,3 +119,10 @@ def test_normalize_takes_any_record(headline, body, date, places, topics, markup
     assert "\x00" not in article.body and "\x02" not in article.headline
     assert all(len(code) in (2, 4) for code in article.countries)
     assert article.date is None or article.date.year >= 1800
+
+
+@pytest.mark.parametrize("text", ["data/bbc/tech/001.txt", "https://example.com/story"])
+def test_a_body_that_looks_like_a_path_is_text_and_says_nothing(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert strip_markup(text) == text

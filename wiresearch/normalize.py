@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -59,9 +60,12 @@ def clean_text(text: str, markup: bool = False) -> str:
 
 def strip_markup(fragment: str) -> str:
     """Text of an HTML fragment, with block elements as line breaks."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
-    soup = BeautifulSoup(fragment, "html.parser")
+    with warnings.catch_warnings():
+        # A short body that looks like a path or a URL is still a body, not a mistake.
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(fragment, "html.parser")
     for tag in soup(["script", "style"]):
         tag.decompose()
     for tag in soup.find_all(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr",
