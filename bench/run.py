@@ -676,10 +676,12 @@ class ReferenceSession(WhooshSession):
         words = [clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
                  else None for clause in clauses]
         result = list(clauses)
+        seen = set()
         for i in range(len(clauses) - 1):
             first, second = words[i], words[i + 1]
-            if first is None or second is None or first == second:
-                continue
+            if first is None or second is None or first == second or (first, second) in seen:
+                continue  # ranking.with_proximity counts a repeated pair once
+            seen.add((first, second))
             # Whoosh's slop counts the step to the next word (1 = adjacent).
             result[i] = q.Or([clauses[i], *(q.Phrase(
                 name, [first, second], slop=PROXIMITY_SLOP + 1,

@@ -101,8 +101,14 @@ def parse_user_date(text: str) -> tuple[dt.date, dt.date]:
         start = dt.date(year, month, day)
         return start, start + dt.timedelta(days=1)
     except (ValueError, OverflowError):
-        what = ("year" if month is None or not 1 <= year <= 9998 else
-                "month" if not 1 <= month <= 12 else "day")
+        if not 1 <= year <= 9999:
+            what = "year"
+        elif month is not None and not 1 <= month <= 12:
+            what = "month"
+        elif day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+            what = "day"
+        else:
+            what = "year"  # a real day whose range ends after the year 9999
         raise UsageError(f"bad date {text!r}: no such {what}") from None
 
 
