@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
@@ -154,3 +155,34 @@ def test_a_script_without_a_main_guard_still_indexes_everything(tmp_path):
                           cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "added 2100"
+
+
+def _dies_in_a_reader(number):
+    import multiprocessing
+    import time
+
+    if number == 3 and multiprocessing.parent_process() is not None:
+        time.sleep(0.3)
+        os._exit(1)  # as a reader killed or out of memory
+    return number
+
+
+@pytest.mark.parametrize("writer_pause", [0.0, 0.5])
+def test_a_reader_that_dies_loses_nothing_and_keeps_the_order(writer_pause):
+    """Whether the pool breaks while the writer waits for a result or while it is busy
+    with one, every item comes back once, in order."""
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from wiresearch.ingest import _ordered_map
+
+    executor = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
+    got = []
+    try:
+        for result in _ordered_map(executor, _dies_in_a_reader, range(10), window=4):
+            got.append(result)
+            time.sleep(writer_pause)
+    finally:
+        executor.shutdown(cancel_futures=True)
+    assert got == list(range(10))

@@ -193,23 +193,36 @@ def _ordered_map(executor: Executor | None, function, items: Iterable, window: i
     if executor is None:
         yield from map(function, items)
         return
+    broken = False
+
+    def submit(item):
+        nonlocal broken
+        if not broken:
+            try:
+                return executor.submit(function, item)
+            except BrokenProcessPool:
+                broken = True
+        return None
+
+    def outcome(item, future):
+        # A worker died (killed, out of memory, or a script without an
+        # `if __name__ == "__main__":` guard re-running itself in it): what it had not
+        # delivered is read in this process rather than lost. Results already delivered
+        # are kept; a file that kills its reader may kill this process too.
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                pass
+        return function(item)
+
     iterator = iter(items)
-    pending = deque((item, executor.submit(function, item))
-                    for item in islice(iterator, window))
+    pending = deque((item, submit(item)) for item in islice(iterator, window))
     while pending:
         item, future = pending.popleft()
-        try:
-            result = future.result()
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory, or a script without an
-            # `if __name__ == "__main__":` guard re-running itself in it): read the
-            # rest in this process rather than lose the run.
-            yield function(item)
-            yield from map(function, [waiting for waiting, _future in pending])
-            yield from map(function, iterator)
-            return
+        result = outcome(item, future)
         for following in islice(iterator, 1):
-            pending.append((following, executor.submit(function, following)))
+            pending.append((following, submit(following)))
         yield result
 
 
