@@ -50,8 +50,7 @@ def text_analyzer() -> tantivy.TextAnalyzer:
     analysis.fold is NFKD without combining marks. They agree on accented Latin letters,
     ligatures, full-width and super- or subscript forms; only analysis.fold strips
     accents off Greek, Cyrillic and Hangul, dots off a capital I and folds fractions and
-    ordinal signs (to_document adds those folded words, see _folded_extras), and only
-    ascii_fold flattens Latin letters NFKD leaves alone (ŋ ə ɓ ĸ).
+    ordinal signs, and only ascii_fold flattens Latin letters NFKD leaves alone (ŋ ə ɓ ĸ).
     """
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
             .filter(tantivy.Filter.lowercase())
@@ -85,23 +84,6 @@ def _keyword_values(values: Iterable[str]) -> list[str]:
     return [kept for kept in (value.replace(",", " ") for value in values) if kept]
 
 
-def _folded_extras(text: str) -> str:
-    """The words of `text` that analysis.fold takes accents off but ascii_fold does not
-    (Greek, Cyrillic, Hangul, ...), folded our way: indexed as a second value of the
-    field, they make such words findable as queries spell them. Empty for most text."""
-    if text.isascii():
-        return ""
-    extras = []
-    for word in analysis.WORD.findall(text):
-        if word.isascii():
-            continue
-        lowered = word.lower()
-        folded = analysis.fold(lowered)
-        if folded != lowered and not folded.isascii() and analysis.keep(lowered):
-            extras.append(folded)
-    return " ".join(extras)
-
-
 def to_document(article: Article, cluster: str, sequence: int) -> tantivy.Document:
     doc = tantivy.Document()
     add_text = doc.add_text
@@ -110,12 +92,6 @@ def to_document(article: Article, cluster: str, sequence: int) -> tantivy.Docume
                         ("dateline", article.dateline), ("cluster", cluster)):
         if value:
             add_text(name, value)
-    for name, value in (("headline", article.headline), ("body", article.body),
-                        ("dateline", article.dateline)):
-        # A second value: stored too, but only the first is read back (from_stored).
-        extras = _folded_extras(value)
-        if extras:
-            add_text(name, extras)
     for name, values in (("source", (article.source,)), ("country", article.countries),
                          ("region", article.regions), ("topic", article.topics)):
         for value in _keyword_values(values):
