@@ -74,7 +74,6 @@ class Postings(list):
     they are, and the text itself is stored through Whoosh's `_stored_<field>`."""
 
 
-TEXT_FIELDS = ("headline", "body", "dateline")
 _POSITIONS = formats.Positions()
 
 
@@ -486,7 +485,7 @@ class WhooshEngine(Engine):
     @staticmethod
     def prepare(article: Article) -> dict[str, list]:
         # Analysis is most of the cost of adding a document; readers do it in parallel.
-        return {name: postings(getattr(article, name)) for name in TEXT_FIELDS
+        return {name: postings(getattr(article, name)) for name in nodes.TEXT_FIELDS
                 if getattr(article, name)}
 
     @classmethod

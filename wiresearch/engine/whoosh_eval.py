@@ -93,7 +93,7 @@ class BulkEvaluator:
         score_first = self._bm25_of(field, first)
         score_second = self._bm25_of(field, second)
         for leaf, offset, targets in self._per_leaf(wanted):
-            matchers = [self._leaf_postings(leaf, field, word) for word in phrase.terms]
+            matchers = [_leaf_matcher(leaf, field, word) for word in phrase.terms]
             if None in matchers:
                 continue
             matcher_a, matcher_b = matchers
@@ -130,21 +130,19 @@ class BulkEvaluator:
             if targets:
                 yield leaf, offset, targets
 
-    @staticmethod
-    def _leaf_postings(leaf, field: str, text: str):
-        try:
-            return leaf.postings(field, text.encode("utf-8"))
-        except (TermNotFound, KeyError):
-            return None
-
-    def _bm25_of(self, field: str, text: str):
-        """BM25 of one word in `field` as a function of (frequency, field length)."""
+    def _bm25_parts(self, field: str, text: str) -> tuple[float, float, float]:
+        """(numerator, base, per_length) of a word's BM25 in `field`, unboosted:
+        score = numerator * tf / (tf + base + per_length * length), with Whoosh's
+        statistics from the top-level searcher, exactly as BM25FScorer."""
         searcher = self._searcher
         B = self._field_B.get(field, self._B)
         K1 = self._K1
         numerator = searcher.idf(field, text) * (K1 + 1)
-        base = K1 * (1 - B)
-        per_length = K1 * B / (searcher.avg_field_length(field) or 1)
+        return numerator, K1 * (1 - B), K1 * B / (searcher.avg_field_length(field) or 1)
+
+    def _bm25_of(self, field: str, text: str):
+        """BM25 of one word in `field` as a function of (frequency, field length)."""
+        numerator, base, per_length = self._bm25_parts(field, text)
         return lambda tf, length: numerator * tf / (tf + base + per_length * length)
 
     def live(self) -> range | set[int]:
@@ -206,17 +204,10 @@ class BulkEvaluator:
 
     def postings(self, field: str, text: str):
         """(global document numbers, weights) of a term, block by block."""
-        btext = text.encode("utf-8")
         for leaf, offset in self._leaves:
-            terms = getattr(leaf, "_terms", None)
-            try:
-                if terms is not None:
-                    matcher = terms.matcher(field, btext, leaf.schema[field].format)
-                else:
-                    matcher = leaf.postings(field, btext)
-            except (TermNotFound, KeyError):
-                continue
-            yield from _blocks(matcher, offset)
+            matcher = _leaf_matcher(leaf, field, text)
+            if matcher is not None:
+                yield from _blocks(matcher, offset)
 
     def _term(self, node: nodes.Term, scored: bool):
         schema = self._searcher.schema
@@ -237,17 +228,10 @@ class BulkEvaluator:
         return self._bm25(node)
 
     def _bm25(self, node: nodes.Term) -> dict[int, float]:
-        searcher = self._searcher
         field = node.field
-        # Whoosh's statistics, from the top-level searcher, exactly as BM25FScorer.
-        idf = searcher.idf(field, node.text)
-        avgfl = searcher.avg_field_length(field) or 1
-        B = self._field_B.get(field, self._B)
-        K1 = self._K1
+        numerator, base, per_length = self._bm25_parts(field, node.text)
+        numerator *= node.boost
         lengths = self._length_table(field)
-        numerator = idf * (K1 + 1) * node.boost
-        base = K1 * (1 - B)
-        per_length = K1 * B / avgfl
         result: dict[int, float] = {}
         for ids, weights in self.postings(field, node.text):
             for docnum, tf in zip(ids, weights, strict=True):
@@ -271,6 +255,19 @@ class BulkEvaluator:
                     table.extend(map(decoded.__getitem__, _read_column(reader)))
             self._lengths[field] = table
         return self._lengths[field]
+
+
+def _leaf_matcher(leaf, field: str, text: str):
+    """A segment's raw postings matcher of a term (deleted documents included), or None
+    when the segment lacks the term or the field."""
+    btext = text.encode("utf-8")
+    terms = getattr(leaf, "_terms", None)
+    try:
+        if terms is not None:
+            return terms.matcher(field, btext, leaf.schema[field].format)
+        return leaf.postings(field, btext)
+    except (TermNotFound, KeyError):
+        return None
 
 
 def _move_to(matcher, target: int) -> bool:
