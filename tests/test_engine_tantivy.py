@@ -16,13 +16,19 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("tantivy")
 
 from wiresearch import analysis, formats, nodes  # noqa: E402
 from wiresearch.dates import epoch_seconds  # noqa: E402
-from wiresearch.engine import engine_class  # noqa: E402
-from wiresearch.engine.tantivy_engine import text_analyzer  # noqa: E402
+from wiresearch.engine import engine_class, tantivy_engine  # noqa: E402
+from wiresearch.engine.tantivy_analysis import (  # noqa: E402
+    index_term,
+    indexed_text,
+    text_analyzer,
+)
 from wiresearch.errors import IndexNotFoundError  # noqa: E402
 from wiresearch.model import Article, RawRecord  # noqa: E402
 from wiresearch.normalize import normalize  # noqa: E402
@@ -60,10 +66,13 @@ def articles() -> list[Article]:
 
 
 def build(name: str, directory: Path, articles: list[Article]):
-    engine = engine_class(name).create(directory)
+    engine_type = engine_class(name)
+    engine = engine_type.create(directory)
     writer = engine.writer(fresh=True)
-    for article in articles:
-        writer.add(article, cluster=article.id)
+    for number, article in enumerate(articles):
+        # Half analysed ahead, as reader processes do, half by the writer.
+        prepared = engine_type.prepare(article) if number % 2 else None
+        writer.add(article, cluster=article.id, prepared=prepared)
     writer.commit()
     return engine
 
@@ -255,21 +264,38 @@ def test_same_statistics(pair):
             field, term("oil"))
 
 
+ACCENTED = ("Zürich São Paulo Kraków Łódź Øresund Ærø Reykjavík Þórshöfn straße "
+            "Dvořák Curaçao naïve ﬁnancial Ｔｏｋｙｏ H₂O m² ½ ﷺ 𝐂ℌ İstanbul Αθήνα ΟΔΟΣ "
+            "Москва Київ ёлка 서울 ŋə " + "x" * 45 + " end " + "é" * 25 + " ﷺ" * 13)
+
+
+def tantivy_terms(text: str) -> list[tuple[int, str]]:
+    return [(token.position, token.text)
+            for token in text_analyzer().pre_tokenize(indexed_text(text)).tokens]
+
+
+def python_terms(text: str) -> list[tuple[int, str]]:
+    return [(position, index_term(analysis.stem(word)))
+            for position, _start, _end, word in analysis.tokens(text)]
+
+
 def test_analysis_matches_python(articles):
-    """tantivy's analyzer gives analysis.py's terms at analysis.py's positions."""
-    analyzer = text_analyzer()
-    accented = ("Zürich São Paulo Kraków Łódź Øresund Ærø Reykjavík Þórshöfn straße "
-                "Dvořák Curaçao naïve ﬁnancial Ｔｏｋｙｏ H₂O m² " + "x" * 45 + " end")
-    texts = [accented] + [text for article in articles
-                          for text in (article.headline, article.body, article.dateline)]
+    """tantivy indexes analysis.py's terms at analysis.py's positions."""
+    texts = [ACCENTED, "x" * 39 + " " + "y" * 40 + " ok"] + [
+        text for article in articles
+        for text in (article.headline, article.body, article.dateline)]
     for text in texts:
-        expected = [(position, analysis.stem(word))
-                    for position, _start, _end, word in analysis.tokens(text)]
-        assert [(token.position, token.text)
-                for token in analyzer.pre_tokenize(text).tokens] == expected
+        expected = python_terms(text)
+        assert tantivy_terms(text) == expected
         # The bulk path the Whoosh engine indexes with gives the same.
-        assert [(position, found) for position, found in
+        assert [(position, index_term(found)) for position, found in
                 enumerate(analysis.positioned_terms(text)) if found is not None] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
+def test_analysis_matches_python_on_any_text(text):
+    assert tantivy_terms(text) == python_terms(text)
 
 
 @pytest.fixture
@@ -341,6 +367,35 @@ def test_a_committed_writer_is_finished(articles, tmp_path):
         writer.add(articles[0], cluster=articles[0].id)
     writer.cancel()  # nothing left to cancel: harmless
     engine.writer().commit()
+
+
+def test_an_index_of_the_legacy_layout_is_read_and_grows_consistently(articles, tmp_path):
+    """Indexes made before folding moved to our side keep working: they store text in
+    the indexed fields and index it with tantivy's own folding; `check` advises a
+    rebuild."""
+    chosen = [a for a in articles if a.date is not None][:60]
+    legacy_path = tmp_path / "legacy"
+    legacy_path.mkdir()
+    tantivy_engine.tantivy.Index(tantivy_engine._schema(folded=False), path=str(legacy_path),
+                                 reuse=False)
+    legacy = engine_class("tantivy").open(legacy_path)
+    assert not legacy.folded and legacy.advice()
+    for part in (chosen[:30], chosen[30:]):
+        writer = legacy.writer()
+        for article in part:
+            writer.add(article, cluster=article.id, prepared=legacy.prepare(article))
+        writer.commit()
+    whoosh = build("whoosh", tmp_path / "whoosh", chosen)
+    current = build("tantivy", tmp_path / "current", chosen)
+    assert current.folded and not current.advice()
+    with legacy.searcher() as old, whoosh.searcher() as expected:
+        for article in chosen[:5]:
+            assert old.get(article.id) == expected.get(article.id)
+        for word in ("oil", "said", "exports", "cocoa"):
+            node = nodes.Term("body", term(word))
+            assert old.count(node) == expected.count(node), word
+    for engine in (legacy, whoosh, current):
+        engine.close()
 
 
 def test_open_needs_an_index(tmp_path):

@@ -186,3 +186,23 @@ def test_a_reader_that_dies_loses_nothing_and_keeps_the_order(writer_pause):
     finally:
         executor.shutdown(cancel_futures=True)
     assert got == list(range(10))
+
+
+def test_words_of_every_script_are_found_as_typed_and_without_accents(tmp_path, engine_name):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    stories = [{"id": "capitals", "headline": "Capitals", "date": "2024-03-01",
+                "body": "Αθήνα, Москва, Київ, 서울 and İSTANBUL; ½ of ΟΔΟΣ"},
+               {"id": "other", "headline": "Athens and Kyiv", "date": "2024-03-02",
+                "body": "Nothing else."}]
+    (folder / "wire.jsonl").write_text(
+        "\n".join(json.dumps(story, ensure_ascii=False) for story in stories) + "\n",
+        encoding="utf-8")
+    with Archive(tmp_path / "index") as archive:
+        archive.index([folder], engine=engine_name)
+        for query in ("Αθήνα", "αθηνα", "Москва", "Київ", "киів", "서울", "istanbul",
+                      "İstanbul", "½", "οδος", '"Москва Київ"', '"Київ 서울 and istanbul"'):
+            assert [hit.id for hit in archive.search(query).hits] == ["json:capitals"], query
+        # Folding keeps every word at its place: these words are not neighbours.
+        for query in ('"Αθήνα Київ"', '"Москва 서울"', "Αθήνα -Київ"):
+            assert archive.search(query).total == 0, query

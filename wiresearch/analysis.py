@@ -2,9 +2,9 @@
 
 Words are runs of Unicode word characters, lower-cased, stripped of accents and stemmed
 with the Snowball English stemmer (the C one from PyStemmer). Every engine indexes with
-exactly this chain (the tantivy engine builds the same chain from its own filters), and
-queries, snippets and spelling suggestions use these functions, so a term means the same
-thing everywhere.
+exactly this chain (the tantivy engine lower-cases and folds with it, then stems with
+tantivy's own Snowball filter), and queries, snippets and spelling suggestions use these
+functions, so a term means the same thing everywhere.
 """
 
 from __future__ import annotations

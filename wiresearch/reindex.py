@@ -93,6 +93,7 @@ class CheckReport:
     files_stale: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)
     repaired: bool = False
+    engine_advice: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +113,7 @@ class CheckReport:
         if self.files_stale:
             lines.append("some files were unreadable at the last run; their last good "
                          "articles are kept until they can be read again")
-        return lines
+        return lines + self.engine_advice
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "generation": self.generation, "engine": self.engine,
@@ -152,7 +153,8 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
             files_gone=sorted(path for path in files if not Path(path).exists()),
             files_stale=sorted(path for path, entry in files.items()
                                if entry.status == "stale"),
-            interrupted=json.loads(journal.read_text("utf-8")) if journal.exists() else [])
+            interrupted=json.loads(journal.read_text("utf-8")) if journal.exists() else [],
+            engine_advice=engine.advice())
         if repair and (report.missing or report.orphaned):
             _repair(engine, catalog, report)
         return report

@@ -144,5 +144,9 @@ class Engine(ABC):
     def searcher(self) -> EngineSearcher:
         """A view of the last commit; it does not see later commits."""
 
+    def advice(self) -> list[str]:
+        """What `wiresearch check` should tell about this index (an older layout, say)."""
+        return []
+
     def close(self) -> None:  # noqa: B027 - engines without resources keep this
         """Release files and threads."""

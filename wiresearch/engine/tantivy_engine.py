@@ -1,14 +1,16 @@
 """The tantivy engine: the same interface as the Whoosh one, for archives too large for
 pure Python.
 
-Text is analyzed by a chain of tantivy's own tokenizer and filters that gives the terms
-and positions analysis.py gives. Keyword fields are columnar (fast) so facet counts are
+Text is lower-cased and folded by analysis.py, then split and stemmed by tantivy
+(tantivy_analysis.py), which gives analysis.py's terms at its positions; the original
+text is stored beside it for display. Keyword fields are columnar (fast) so facet counts are
 aggregations over every match, and date order uses the Whoosh engine's two sort keys plus
 an insertion sequence that breaks ties the way Whoosh's document numbers do.
 """
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import accumulate, product
@@ -16,18 +18,14 @@ from pathlib import Path
 
 import tantivy
 
-from .. import analysis, nodes
+from .. import nodes
 from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
+from . import tantivy_analysis
 from .base import Engine, EngineSearcher, EngineWriter, Stored
+from .tantivy_analysis import FOLDED_ANALYZER, LEGACY_ANALYZER, index_term, indexed_text
 
-ANALYZER = "wiresearch"
-# Python's \w, which analysis.WORD uses, is str.isalnum() or "_": letters and every
-# number category. The regex crate's \w is another set (it takes combining marks and
-# connector punctuation, and leaves out numbers such as ² and ½), so the class is
-# spelled out; the two agree on every code point Python's Unicode database assigns.
-WORD_PATTERN = r"[\p{L}\p{N}_]+"
 # Sort key of undated articles: after every real date in both directions.
 UNDATED_KEY = 2**62
 SEQUENCE = "seq"
@@ -35,6 +33,8 @@ SEQUENCE = "seq"
 MULTI_VALUED = ("source", "country", "region", "topic")
 # Stored as given, never searched.
 STORED_ONLY = ("date_text", "byline", "checksum", "position")
+# Where the original of each text field is stored: the indexed text is folded.
+STORED_TEXT = {name: f"{name}_text" for name in nodes.TEXT_FIELDS}
 # tantivy refuses an aggregation with more buckets than this (AggregationLimits).
 MAX_BUCKETS = 65_000
 WRITER_HEAP_BYTES = 256 * 1024 * 1024
@@ -42,28 +42,13 @@ WRITER_HEAP_BYTES = 256 * 1024 * 1024
 MAX_SPACINGS = 64
 
 
-def text_analyzer() -> tantivy.TextAnalyzer:
-    """analysis.tokens + analysis.stem from tantivy's pieces: lower case, drop tokens of
-    MAX_TOKEN_BYTES or more (their positions still count), fold accents, stem.
-
-    Folding is where the two can part: ascii_fold is Lucene's table of Latin letters,
-    analysis.fold is NFKD without combining marks. They agree on accented Latin letters,
-    ligatures, full-width and super- or subscript forms; only analysis.fold strips
-    accents off Greek, Cyrillic and Hangul, dots off a capital I and folds fractions and
-    ordinal signs, and only ascii_fold flattens Latin letters NFKD leaves alone (ŋ ə ɓ ĸ).
-    """
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.remove_long(analysis.MAX_TOKEN_BYTES))
-            .filter(tantivy.Filter.ascii_fold())
-            .filter(tantivy.Filter.stemmer("english"))
-            .build())
-
-
-def _schema() -> tantivy.Schema:
+def _schema(folded: bool = True) -> tantivy.Schema:
+    """The schema of new indexes; `folded=False` gives the legacy one, which indexed and
+    stored the original text in the same field."""
     builder = tantivy.SchemaBuilder()
     for name in nodes.TEXT_FIELDS:
-        builder.add_text_field(name, stored=True, tokenizer_name=ANALYZER,
+        builder.add_text_field(name, stored=not folded,
+                               tokenizer_name=FOLDED_ANALYZER if folded else LEGACY_ANALYZER,
                                index_option="position")
     stored_keywords = ("id", "path", "cluster", *MULTI_VALUED)
     for name in nodes.KEYWORD_FIELDS:
@@ -73,7 +58,7 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field(nodes.DATE_FIELD, indexed=True, fast=True)
     for name in ("key_oldest", "key_newest", SEQUENCE):
         builder.add_integer_field(name, fast=True)
-    for name in STORED_ONLY:
+    for name in (*STORED_ONLY, *(STORED_TEXT.values() if folded else ())):
         builder.add_bytes_field(name, stored=True)
     return builder.build()
 
@@ -84,14 +69,30 @@ def _keyword_values(values: Iterable[str]) -> list[str]:
     return [kept for kept in (value.replace(",", " ") for value in values) if kept]
 
 
-def to_document(article: Article, cluster: str, sequence: int) -> tantivy.Document:
+def indexed_texts(article: Article) -> dict[str, str]:
+    """The text each text field of the folded layout indexes."""
+    return {name: indexed_text(value) for name in nodes.TEXT_FIELDS
+            if (value := getattr(article, name))}
+
+
+def to_document(article: Article, cluster: str, sequence: int,
+                texts: dict[str, str] | None) -> tantivy.Document:
+    """The document of `article`; `texts` are its indexed_texts(), or None for an index
+    of the legacy layout, which indexes and stores the text as it is."""
     doc = tantivy.Document()
     add_text = doc.add_text
-    for name, value in (("id", article.id), ("path", article.path),
-                        ("headline", article.headline), ("body", article.body),
-                        ("dateline", article.dateline), ("cluster", cluster)):
+    for name, value in (("id", article.id), ("path", article.path), ("cluster", cluster)):
         if value:
             add_text(name, value)
+    for name in nodes.TEXT_FIELDS:
+        value = getattr(article, name)
+        if not value:
+            continue
+        if texts is None:
+            add_text(name, value)
+        else:
+            add_text(name, texts[name])
+            doc.add_bytes(STORED_TEXT[name], value.encode("utf-8"))
     for name, values in (("source", (article.source,)), ("country", article.countries),
                          ("region", article.regions), ("topic", article.topics)):
         for value in _keyword_values(values):
@@ -119,7 +120,8 @@ def to_document(article: Article, cluster: str, sequence: int) -> tantivy.Docume
 
 def from_stored(fields: dict[str, list]) -> tuple[Article, str]:
     def text(name: str) -> str:
-        values = fields.get(name)
+        # The folded layout stores text fields' originals apart; the legacy one in place.
+        values = fields.get(STORED_TEXT.get(name, name)) or fields.get(name)
         if not values:
             return ""
         value = values[0]
@@ -153,25 +155,35 @@ def _index_option(field: str) -> str:
     return "freq" if field in nodes.TEXT_FIELDS else "basic"
 
 
-def compile_node(node: nodes.Node, schema: tantivy.Schema) -> tantivy.Query:
-    """A tantivy query for a node tree, matching the articles the Whoosh engine's does."""
+def _spelled(field: str, text: str, folded: bool) -> str:
+    """A term of analysis.py as the index holds it."""
+    return index_term(text) if folded and field in nodes.TEXT_FIELDS else text
+
+
+def compile_node(node: nodes.Node, schema: tantivy.Schema, folded: bool = True
+                 ) -> tantivy.Query:
+    """A tantivy query for a node tree, matching the articles the Whoosh engine's does;
+    `folded` tells the index's layout (False for the legacy one)."""
     query = tantivy.Query
     if isinstance(node, nodes.MatchAll):
         return query.all_query()
     if isinstance(node, nodes.MatchNone):
         return query.empty_query()
     if isinstance(node, nodes.Term):
-        return _boosted(query.term_query(schema, node.field, node.text,
+        return _boosted(query.term_query(schema, node.field,
+                                         _spelled(node.field, node.text, folded),
                                          index_option=_index_option(node.field)),
                         node.boost)
     if isinstance(node, nodes.Phrase):
-        return _boosted(_phrase(node, schema), node.boost)
+        terms = [_spelled(node.field, text, folded) for text in node.terms]
+        return _boosted(_phrase(node, terms, schema), node.boost)
     if isinstance(node, nodes.Prefix):
-        pattern = _regex_literal(node.text) + "(?s:.*)"
+        pattern = _regex_literal(_spelled(node.field, node.text, folded)) + "(?s:.*)"
         return _boosted(query.regex_query(schema, node.field, pattern), node.boost)
     if isinstance(node, nodes.Fuzzy):
         # Plain Levenshtein like Whoosh's FuzzyTerm: a transposition is two edits.
-        return _boosted(query.fuzzy_term_query(schema, node.field, node.text,
+        return _boosted(query.fuzzy_term_query(schema, node.field,
+                                               _spelled(node.field, node.text, folded),
                                                distance=node.distance,
                                                transposition_cost_one=False, prefix=False),
                         node.boost)
@@ -180,12 +192,13 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema) -> tantivy.Query:
     if isinstance(node, nodes.Or):
         if not node.children:
             return query.empty_query()
-        return query.boolean_query([(tantivy.Occur.Should, compile_node(child, schema))
+        return query.boolean_query([(tantivy.Occur.Should,
+                                     compile_node(child, schema, folded))
                                     for child in node.children])
     if isinstance(node, nodes.And):
-        clauses = [(tantivy.Occur.MustNot, compile_node(child.child, schema))
+        clauses = [(tantivy.Occur.MustNot, compile_node(child.child, schema, folded))
                    if isinstance(child, nodes.Not)
-                   else (tantivy.Occur.Must, compile_node(child, schema))
+                   else (tantivy.Occur.Must, compile_node(child, schema, folded))
                    for child in node.children]
         if not any(occur == tantivy.Occur.Must for occur, _query in clauses):
             # A query of only exclusions matches nothing in tantivy: exclude from all.
@@ -193,24 +206,25 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema) -> tantivy.Query:
         return query.boolean_query(clauses)
     if isinstance(node, nodes.Not):
         return query.boolean_query([(tantivy.Occur.Must, query.all_query()),
-                                    (tantivy.Occur.MustNot, compile_node(node.child, schema))])
+                                    (tantivy.Occur.MustNot,
+                                     compile_node(node.child, schema, folded))])
     if isinstance(node, nodes.Bonus):
         # Scoring every match costs tantivy little, so the extras are not windowed.
-        return query.boolean_query([(tantivy.Occur.Must, compile_node(node.base, schema))]
-                                   + [(tantivy.Occur.Should, compile_node(extra, schema))
-                                      for extra in node.extras])
+        return query.boolean_query(
+            [(tantivy.Occur.Must, compile_node(node.base, schema, folded))]
+            + [(tantivy.Occur.Should, compile_node(extra, schema, folded))
+               for extra in node.extras])
     raise TypeError(f"cannot compile {node!r}")
 
 
-def _phrase(node: nodes.Phrase, schema: tantivy.Schema) -> tantivy.Query:
+def _phrase(node: nodes.Phrase, terms: list[str], schema: tantivy.Schema) -> tantivy.Query:
     query = tantivy.Query
-    terms = list(node.terms)
     if len(terms) == 1:
         return query.term_query(schema, node.field, terms[0], index_option="freq")
     if node.slop == 0:
         return query.phrase_query(schema, node.field, terms)
     if len(terms) > 2:
-        return _spaced_phrase(node, schema)
+        return _spaced_phrase(node, terms, schema)
     # Whoosh matches when the second word stands 1..slop+1 positions after the first.
     # tantivy's slop is a distance from the expected offset, in either direction (and a
     # repeated word may match itself): expecting the second word `offset` positions
@@ -228,13 +242,13 @@ def _phrase(node: nodes.Phrase, schema: tantivy.Schema) -> tantivy.Query:
                                 (tantivy.Occur.Should, last)])
 
 
-def _spaced_phrase(node: nodes.Phrase, schema: tantivy.Schema) -> tantivy.Query:
+def _spaced_phrase(node: nodes.Phrase, terms: list[str], schema: tantivy.Schema
+                   ) -> tantivy.Query:
     """A sloppy phrase of three or more words as Whoosh reads it: each word 1..slop+1
     positions after the one before. Every such spacing is an exact phrase; past a few
     dozen of them (the query layer sends only two-word sloppy phrases) tantivy's own slop
     stands in, which also lets the words come in another order."""
     query = tantivy.Query
-    terms = list(node.terms)
     steps = range(1, node.slop + 2)
     if len(steps) ** (len(terms) - 1) > MAX_SPACINGS:
         return query.phrase_query(schema, node.field, terms, node.slop)
@@ -261,11 +275,13 @@ def _date_range(node: nodes.DateRange, schema: tantivy.Schema) -> tantivy.Query:
 class TantivyWriter(EngineWriter):
     """One transaction: everything up to commit() or cancel(), which end it."""
 
-    def __init__(self, index: tantivy.Index, fresh: bool, next_sequence: int):
+    def __init__(self, index: tantivy.Index, fresh: bool, next_sequence: int,
+                 folded: bool):
         self._writer: tantivy.IndexWriter | None = index.writer(WRITER_HEAP_BYTES)
         self._schema = index.schema
         self._fresh = fresh
         self._sequence = next_sequence
+        self._folded = folded
 
     def _open(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -279,7 +295,10 @@ class TantivyWriter(EngineWriter):
         if replace and not self._fresh:
             # Deletes apply to documents added before them, so the new copy survives.
             writer.delete_documents_by_term("id", article.id)
-        writer.add_document(to_document(article, cluster, self._sequence))
+        texts = None
+        if self._folded:
+            texts = prepared if isinstance(prepared, dict) else indexed_texts(article)
+        writer.add_document(to_document(article, cluster, self._sequence, texts))
         self._sequence += 1
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -314,16 +333,17 @@ class TantivyWriter(EngineWriter):
 
 
 class TantivySearcher(EngineSearcher):
-    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema):
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, folded: bool):
         self._searcher = searcher
         self._schema = schema
+        self._folded = folded
         self._terms: dict[str, list[str]] = {}
 
     def close(self) -> None:
         self._searcher = None
 
     def _compile(self, query: nodes.Node) -> tantivy.Query:
-        return compile_node(query, self._schema)
+        return compile_node(query, self._schema, self._folded)
 
     def doc_count(self) -> int:
         return self._searcher.num_docs
@@ -460,7 +480,7 @@ class TantivySearcher(EngineSearcher):
 
     def doc_frequency(self, field, term):
         try:
-            return self._searcher.doc_freq(field, term)
+            return self._searcher.doc_freq(field, _spelled(field, term, self._folded))
         except ValueError:  # not a field of this index: no article has the term
             return 0
 
@@ -481,14 +501,35 @@ def _open_error(path: Path, error: ValueError) -> Exception:
     return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
 
 
+def _is_folded(path: Path) -> bool:
+    """Whether the index in `path` is given folded text (made by this version) rather
+    than the original (the legacy layout), read from the tokenizer its schema names."""
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        fields = {field["name"]: field for field in meta["schema"]}
+        tokenizer = fields["body"]["options"]["indexing"]["tokenizer"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexNotFoundError(f"the tantivy index in {path} is damaged: cannot read "
+                                 f"its schema ({error})") from None
+    return tokenizer != LEGACY_ANALYZER
+
+
 class TantivyEngine(Engine):
     name = "tantivy"
+
+    @staticmethod
+    def prepare(article: Article) -> dict[str, str]:
+        # Folding is Python work: readers do it in parallel.
+        return indexed_texts(article)
 
     def __init__(self, index: tantivy.Index, path: Path):
         self._index = index
         self._path = path
-        # Analyzers are not saved with the index: register ours every time it is opened.
-        index.register_tokenizer(ANALYZER, text_analyzer())
+        self.folded = _is_folded(path)
+        # Analyzers are not saved with the index, only their names: register ours every
+        # time it is opened.
+        index.register_tokenizer(FOLDED_ANALYZER, tantivy_analysis.text_analyzer())
+        index.register_tokenizer(LEGACY_ANALYZER, tantivy_analysis.legacy_text_analyzer())
         # Searchers reload when asked (searcher()), not from a file-watching thread.
         index.config_reader(reload_policy="Manual")
         self._schema = index.schema
@@ -518,15 +559,22 @@ class TantivyEngine(Engine):
         highest = stats["s"]["value"]
         return 0 if highest is None else int(highest) + 1
 
+    def advice(self) -> list[str]:
+        if self.folded:
+            return []
+        return ["this tantivy index was made by an earlier wiresearch, which left accents "
+                "on Greek, Cyrillic and Hangul words so that they were not found: "
+                "`wiresearch reindex --full` rebuilds it"]
+
     def writer(self, fresh: bool = False) -> TantivyWriter:
-        return TantivyWriter(self._index, fresh, self._next_sequence())
+        return TantivyWriter(self._index, fresh, self._next_sequence(), self.folded)
 
     def searcher(self) -> TantivySearcher:
         try:
             self._index.reload()
         except ValueError as error:
             raise _open_error(self._path, error) from None
-        return TantivySearcher(self._index.searcher(), self._schema)
+        return TantivySearcher(self._index.searcher(), self._schema, self.folded)
 
     def close(self) -> None:
         self._index = None

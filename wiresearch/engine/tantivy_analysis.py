@@ -1,0 +1,93 @@
+"""How the tantivy engine gets analysis.py's terms: we lower-case and fold the text in
+Python, tantivy splits it into words and stems them.
+
+Folding is done on our side because tantivy's own (`ascii_fold`, Lucene's table of Latin
+letters) is not analysis.fold (NFKD without combining marks): it leaves the accents on
+Greek, Cyrillic and Hangul, so such words were never found. Stemming stays in tantivy
+(the same Snowball English algorithm as PyStemmer), where it is fast.
+
+The text handed over keeps every word at its position:
+- ASCII text is only lower-cased (folding leaves ASCII alone), so tantivy splits it
+  where analysis.WORD does.
+- Other text is rebuilt word by word, each word lower-cased and folded. Folding can put
+  characters that are not word characters inside a word (`½` -> `1⁄2`); each such
+  character is written as a private-use stand-in that tantivy's tokenizer keeps in the
+  word, and query terms are written the same way (index_term), so the terms match.
+- A word analysis.py drops for being too long becomes DROPPED, which tantivy's stop
+  filter removes while its position still counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tantivy
+
+from .. import analysis
+
+# Tokenizer names saved in an index's schema: which text the index was given.
+FOLDED_ANALYZER = "wiresearch-folded"
+# Indexes made before folding moved to our side were given the original text, and
+# tantivy lower-cased and ascii-folded it.
+LEGACY_ANALYZER = "wiresearch"
+
+# Stand-ins for non-word characters inside folded words: U+F0000 plus the code point.
+# Folding puts only a dozen such characters into words, all below U+FFFE.
+_STAND_IN_BASE = 0xF0000
+_STAND_IN_END = 0xFFFFD
+DROPPED = "\ue000"
+# Python's \w, which analysis.WORD uses, is str.isalnum() or "_": letters and every
+# number category. The regex crate's \w is another set (it takes combining marks and
+# connector punctuation, and leaves out numbers such as ² and ½), so the class is
+# spelled out; the two agree on every code point Python's Unicode database assigns.
+WORD_PATTERN = r"[\p{L}\p{N}_]+"
+_FOLDED_WORD_PATTERN = (r"[\p{L}\p{N}_\x{E000}"
+                        rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
+_LONG_ASCII_WORD = re.compile(rf"\w{{{analysis.MAX_TOKEN_BYTES},}}", re.ASCII)
+
+
+def text_analyzer() -> tantivy.TextAnalyzer:
+    """Splits the text indexed_text() gives into words and stems them."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_FOLDED_WORD_PATTERN))
+            .filter(tantivy.Filter.custom_stopword([DROPPED]))
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def legacy_text_analyzer() -> tantivy.TextAnalyzer:
+    """The analyzer of indexes made before indexed_text(): lower case, drop long words,
+    ascii_fold, stem. Kept so that such an index stays consistent as it grows."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.remove_long(analysis.MAX_TOKEN_BYTES))
+            .filter(tantivy.Filter.ascii_fold())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def _is_word_character(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def index_term(term: str) -> str:
+    """A term of analysis.py as the folded index holds it."""
+    if term.isalnum():
+        return term
+    return "".join(ch if _is_word_character(ch) else chr(_STAND_IN_BASE + ord(ch))
+                   for ch in term)
+
+
+def indexed_text(text: str) -> str:
+    """`text` as the folded index is given it: lower-cased, folded and with dropped words
+    marked, every word where analysis.tokens() puts it."""
+    if text.isascii():
+        lowered = text.lower()
+        if _LONG_ASCII_WORD.search(lowered) is None:
+            return lowered
+        return _LONG_ASCII_WORD.sub(DROPPED, lowered)
+    words = []
+    for word in analysis.WORD.findall(text):
+        lowered = word.lower()
+        words.append(index_term(analysis.fold(lowered)) if analysis.keep(lowered)
+                     else DROPPED)
+    return " ".join(words)
