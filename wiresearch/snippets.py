@@ -9,6 +9,7 @@ import html
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import analysis
 
@@ -73,6 +74,15 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"  # what \w matches
 
 
+@lru_cache(maxsize=256)
+def _word_endings(words: frozenset[str]) -> re.Pattern:
+    """Any of `words` where a word ends; the caller checks that a word also starts
+    there (a leading look-behind would make the regex engine try every position)."""
+    # Longest first, so a word is not taken for a shorter one it begins with.
+    ordered = sorted(words, key=lambda word: (-len(word), word))
+    return re.compile("(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+
+
 def _matching_words(text: str, highlighter: Highlighter) -> list[tuple[int, int, str]]:
     """(start, end, key) of each word of `text` that matches a query word."""
     if not highlighter:
@@ -92,8 +102,10 @@ def _matching_words(text: str, highlighter: Highlighter) -> list[tuple[int, int,
                 if (key := highlighter.key(word, term))}
         if not keys:
             return []
-        return [(match.start(), match.end(), keys[match.group()])
-                for match in candidates.finditer(lowered) if match.group() in keys]
+        # Most candidates do not match: a second pass finds only the words that do.
+        return [(start, match.end(), keys[match.group()])
+                for match in _word_endings(frozenset(keys)).finditer(lowered)
+                if not ((start := match.start()) and _is_word_char(lowered[start - 1]))]
     return [(start, end, key) for start, end, word, term in analysis.spans(text)
             if (key := highlighter.key(word, term))]
 

@@ -407,6 +407,19 @@ class TantivySearcher(EngineSearcher):
         total, hits = self._hits(self._compile(query), sort, offset, limit)
         return total, [self._stored(address, score) for score, address in hits]
 
+    def search_faceted(self, query, sort, offset, limit, facets):
+        total, hits = self.search(query, sort, offset, limit)
+        # Facets without a filter of their own count the same matches: one aggregation
+        # request per distinct query counts all of its fields.
+        fields_by_query: dict[nodes.Node, list[str]] = {}
+        for field, node in facets:
+            fields_by_query.setdefault(node, []).append(field)
+        counted = {(node, field): found
+                   for node, fields in fields_by_query.items()
+                   for field, found in self._facet_counts(self._compile(node),
+                                                          fields).items()}
+        return total, hits, [counted[node, field] for field, node in facets]
+
     def iter_hits(self, query, sort="relevance"):
         compiled = self._compile(query)
         offset, chunk = 0, 100
@@ -435,18 +448,32 @@ class TantivySearcher(EngineSearcher):
         return self._terms[field]
 
     def facet_counts(self, query, field):
-        compiled = self._compile(query)
-        values = self._values(field)
-        counts: dict[str, int] = {}
-        # One aggregation when the field has few enough values (the usual case), else
-        # one per slice of its values.
-        for start in range(0, len(values), MAX_BUCKETS):
-            terms = {"field": field, "size": min(len(values) - start, MAX_BUCKETS)}
-            if len(values) > MAX_BUCKETS:
-                terms["include"] = values[start:start + MAX_BUCKETS]
-            result = self._searcher.aggregate(compiled, {"values": {"terms": terms}})
-            for bucket in result["values"]["buckets"]:
-                counts[bucket["key"]] = bucket["doc_count"]
+        return self._facet_counts(self._compile(query), [field])[field]
+
+    def _facet_counts(self, compiled: tantivy.Query, fields: list[str]
+                      ) -> dict[str, dict[str, int]]:
+        """For each of `fields`, its counts over the matches of `compiled`."""
+        # One request with a terms aggregation per field, each listing every value,
+        # when the fields have few enough values (the usual case); a field with more is
+        # counted one slice of its values at a time.
+        requests: list[dict[str, dict]] = [{}]
+        for field in dict.fromkeys(fields):
+            values = self._values(field)
+            if len(values) <= MAX_BUCKETS:
+                requests[0][field] = {"terms": {"field": field, "size": max(len(values), 1)}}
+                continue
+            for start in range(0, len(values), MAX_BUCKETS):
+                requests.append({field: {"terms": {
+                    "field": field, "size": MAX_BUCKETS,
+                    "include": values[start:start + MAX_BUCKETS]}}})
+        counts: dict[str, dict[str, int]] = {field: {} for field in fields}
+        for request in requests:
+            if not request:
+                continue
+            result = self._searcher.aggregate(compiled, request)
+            for field in request:
+                counts[field].update((bucket["key"], bucket["doc_count"])
+                                     for bucket in result[field]["buckets"])
         return counts
 
     def get(self, article_id):
