@@ -195,6 +195,42 @@ def test_same_facet_counts(pair, name):
             TREES[name], field), field
 
 
+@pytest.mark.parametrize("limit", [7, 40])
+def test_facets_past_the_bucket_limit_are_counted_by_slices(pair, monkeypatch, limit):
+    """tantivy caps the buckets of one aggregation request: facets share a request only
+    while their values fit, and a field with more values is counted slice by slice."""
+    whoosh, tantivy = pair
+    monkeypatch.setattr(tantivy_engine, "MAX_BUCKETS", limit)
+    assert len(tantivy.values("topic")) > limit >= len(tantivy.values("source"))
+    oil = nodes.Term("body", term("oil"))
+    facets = [(field, node) for node in (nodes.MatchAll(), oil) for field in FACETS]
+    _total, _hits, found = tantivy.search_faceted(oil, "relevance", 0, 3, facets)
+    assert found == [whoosh.facet_counts(node, field) for field, node in facets]
+
+
+def test_facets_with_more_values_than_tantivy_counts_at_once(tmp_path):
+    """Real limits: topics and regions that each fit in one aggregation but not together,
+    and countries past the limit on their own."""
+    limit = tantivy_engine.MAX_BUCKETS
+    per_article = {"topics": 40, "regions": 30, "countries": 66}
+    articles = [Article(id=f"a{n}", source="Wire", headline=f"Story {n}", body="grain",
+                        **{name: tuple(f"{name}-{n}-{i}" for i in range(count))
+                           for name, count in per_article.items()})
+                for n in range(1000)]
+    assert per_article["topics"] * 1000 <= limit < (per_article["topics"]
+                                                    + per_article["regions"]) * 1000
+    assert per_article["countries"] * 1000 > limit
+    engine = build("tantivy", tmp_path, articles)
+    with engine.searcher() as searcher:
+        facets = [(field, nodes.MatchAll()) for field in ("topic", "region", "country")]
+        _total, _hits, found = searcher.search_faceted(
+            nodes.Term("body", term("grain")), "relevance", 0, 1, facets)
+    engine.close()
+    expected = [{value: 1 for article in articles for value in getattr(article, name)}
+                for name in per_article]
+    assert found == expected
+
+
 @pytest.mark.parametrize("name", TREES)
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_same_date_order(pair, name, sort):
@@ -265,7 +301,7 @@ def test_same_statistics(pair):
 
 
 ACCENTED = ("Zürich São Paulo Kraków Łódź Øresund Ærø Reykjavík Þórshöfn straße "
-            "Dvořák Curaçao naïve ﬁnancial Ｔｏｋｙｏ H₂O m² ½ ﷺ 𝐂ℌ İstanbul Αθήνα ΟΔΟΣ "
+            "Dvořák Curaçao naïve ﬁnancial Ｔｏｋｙｏ H₂O m² ½ ﷺ ﷻ ŉ ทำ 𝐂ℌ İstanbul Αθήνα ΟΔΟΣ "
             "Москва Київ ёлка 서울 ŋə " + "x" * 45 + " end " + "é" * 25 + " ﷺ" * 13)
 
 

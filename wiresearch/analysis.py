@@ -3,8 +3,9 @@
 Words are runs of Unicode word characters, lower-cased, stripped of accents and stemmed
 with the Snowball English stemmer (the C one from PyStemmer). Every engine indexes with
 exactly this chain (the tantivy engine lower-cases and folds with it, then stems with
-tantivy's own Snowball filter), and queries, snippets and spelling suggestions use these
-functions, so a term means the same thing everywhere.
+tantivy's own Snowball filter; only tantivy indexes of the legacy layout fold their own
+way), and queries, snippets and spelling suggestions use these functions, so a term
+means the same thing everywhere.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 WORD = re.compile(r"\w+")
-# Longer tokens are noise (base64, tables glued together) and are dropped, as tantivy's
-# remove_long filter does: the limit counts UTF-8 bytes.
+# Longer tokens are noise (base64, tables glued together) and are dropped, their
+# positions still counted: the limit counts UTF-8 bytes of the lower-cased word.
 MAX_TOKEN_BYTES = 40
 
 # Dropped from free-text queries (not from the index, so phrases stay exact): the
@@ -101,7 +102,7 @@ def _words(text: str) -> tuple[list[str], list[str]]:
 
 def positioned_terms(text: str) -> list[str | None]:
     """The index term at each word position of `text`; None where a word is dropped
-    for being too long (measured before folding, as tantivy's filter does)."""
+    for being too long (measured before folding)."""
     lowered, folded = _words(text)
     if not folded:
         return []

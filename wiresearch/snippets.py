@@ -78,9 +78,8 @@ def _is_word_char(char: str) -> bool:
 def _word_endings(words: frozenset[str]) -> re.Pattern:
     """Any of `words` where a word ends; the caller checks that a word also starts
     there (a leading look-behind would make the regex engine try every position)."""
-    # Longest first, so a word is not taken for a shorter one it begins with.
-    ordered = sorted(words, key=lambda word: (-len(word), word))
-    return re.compile("(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+    # Sorted so that the same words always make the same (cached) pattern.
+    return re.compile("(?:" + "|".join(map(re.escape, sorted(words))) + r")(?!\w)")
 
 
 def _matching_words(text: str, highlighter: Highlighter) -> list[tuple[int, int, str]]:

@@ -32,7 +32,9 @@ FOLDED_ANALYZER = "wiresearch-folded"
 LEGACY_ANALYZER = "wiresearch"
 
 # Stand-ins for non-word characters inside folded words: U+F0000 plus the code point.
-# Folding puts only a dozen such characters into words, all below U+FFFE.
+# Folding puts few such characters into words (the fraction slash, spaces and brackets
+# from compatibility forms such as U+FDFA, spacing marks such as Thai U+0E4D), all far
+# below U+FFFE, so each has its own stand-in; any past that would share the last one.
 _STAND_IN_BASE = 0xF0000
 _STAND_IN_END = 0xFFFFD
 DROPPED = "\ue000"
@@ -73,7 +75,8 @@ def index_term(term: str) -> str:
     """A term of analysis.py as the folded index holds it."""
     if term.isalnum():
         return term
-    return "".join(ch if _is_word_character(ch) else chr(_STAND_IN_BASE + ord(ch))
+    return "".join(ch if _is_word_character(ch)
+                   else chr(min(_STAND_IN_BASE + ord(ch), _STAND_IN_END))
                    for ch in term)
 
 

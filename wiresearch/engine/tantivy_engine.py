@@ -3,9 +3,9 @@ pure Python.
 
 Text is lower-cased and folded by analysis.py, then split and stemmed by tantivy
 (tantivy_analysis.py), which gives analysis.py's terms at its positions; the original
-text is stored beside it for display. Keyword fields are columnar (fast) so facet counts are
-aggregations over every match, and date order uses the Whoosh engine's two sort keys plus
-an insertion sequence that breaks ties the way Whoosh's document numbers do.
+text is stored beside it for display. Keyword fields are columnar (fast) so facet counts
+are aggregations over every match, and date order uses the Whoosh engine's two sort keys
+plus an insertion sequence that breaks ties the way Whoosh's document numbers do.
 """
 
 from __future__ import annotations
@@ -453,14 +453,21 @@ class TantivySearcher(EngineSearcher):
     def _facet_counts(self, compiled: tantivy.Query, fields: list[str]
                       ) -> dict[str, dict[str, int]]:
         """For each of `fields`, its counts over the matches of `compiled`."""
-        # One request with a terms aggregation per field, each listing every value,
-        # when the fields have few enough values (the usual case); a field with more is
-        # counted one slice of its values at a time.
-        requests: list[dict[str, dict]] = [{}]
+        # A terms aggregation per field, each asking for every value the field holds;
+        # fields share a request while their values add up to no more buckets than
+        # tantivy allows in one (the usual case: one request). A field with more values
+        # than that is counted one slice of its values at a time.
+        requests: list[dict[str, dict]] = []
+        room = 0
         for field in dict.fromkeys(fields):
             values = self._values(field)
-            if len(values) <= MAX_BUCKETS:
-                requests[0][field] = {"terms": {"field": field, "size": max(len(values), 1)}}
+            size = max(len(values), 1)
+            if size <= MAX_BUCKETS:
+                if size > room:
+                    requests.append({})
+                    room = MAX_BUCKETS
+                requests[-1][field] = {"terms": {"field": field, "size": size}}
+                room -= size
                 continue
             for start in range(0, len(values), MAX_BUCKETS):
                 requests.append({field: {"terms": {
@@ -468,8 +475,6 @@ class TantivySearcher(EngineSearcher):
                     "include": values[start:start + MAX_BUCKETS]}}})
         counts: dict[str, dict[str, int]] = {field: {} for field in fields}
         for request in requests:
-            if not request:
-                continue
             result = self._searcher.aggregate(compiled, request)
             for field in request:
                 counts[field].update((bucket["key"], bucket["doc_count"])
