@@ -55,10 +55,13 @@ def bands(signature: int) -> tuple[int, ...]:
     return tuple((signature >> (BAND_BITS * i)) & mask for i in range(BANDS))
 
 
-def probes(signature: int) -> tuple[tuple[int, ...], ...]:
+# A band key itself, then the key with each one of its bits flipped.
+_FLIPS = (0, *(1 << bit for bit in range(BAND_BITS)))
+
+
+def probes(signature: int) -> tuple[list[int], ...]:
     """For each band, the keys a copy's band may have: its own and those one bit away."""
-    return tuple((key, *(key ^ (1 << bit) for bit in range(BAND_BITS)))
-                 for key in bands(signature))
+    return tuple([key ^ flip for flip in _FLIPS] for key in bands(signature))
 
 
 def is_copy(a: int, b: int) -> bool:
@@ -97,10 +100,8 @@ class SignatureIndex:
         best: tuple[int, str] | None = None
         seen: set[int] = set()
         for table, keys in zip(self._bands, probes(signature), strict=True):
-            for key in keys:
-                members = table.get(key)
-                if members is None:
-                    continue
+            # Most probed keys hold nothing: look them up without a Python-level loop.
+            for members in filter(None, map(table.get, keys)):
                 for position in members:
                     gap = (signature ^ signatures[position]).bit_count()
                     if gap <= MAX_DISTANCE and position not in seen:
