@@ -16,6 +16,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 WORD = re.compile(r"\w+")
+
+
+def is_word_char(char: str) -> bool:
+    """Whether WORD matches `char`: Python's \\w is str.isalnum() or "_"."""
+    return char.isalnum() or char == "_"
+
+
 # Longer tokens are noise (base64, tables glued together) and are dropped, their
 # positions still counted: the limit counts UTF-8 bytes of the lower-cased word.
 MAX_TOKEN_BYTES = 40

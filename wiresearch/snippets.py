@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import analysis
+from .analysis import is_word_char
 
 SNIPPET_CHARS = 220
 # How far before the first matching word a passage starts, for context.
@@ -70,10 +71,6 @@ def _lead(text: str, length: int) -> tuple[int, int]:
     return 0, cut if cut > 0 else length
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"  # what \w matches
-
-
 @lru_cache(maxsize=256)
 def _word_endings(words: frozenset[str]) -> re.Pattern:
     """Any of `words` where a word ends; the caller checks that a word also starts
@@ -104,7 +101,7 @@ def _matching_words(text: str, highlighter: Highlighter) -> list[tuple[int, int,
         # Most candidates do not match: a second pass finds only the words that do.
         return [(start, match.end(), keys[match.group()])
                 for match in _word_endings(frozenset(keys)).finditer(lowered)
-                if not ((start := match.start()) and _is_word_char(lowered[start - 1]))]
+                if not ((start := match.start()) and is_word_char(lowered[start - 1]))]
     return [(start, end, key) for start, end, word, term in analysis.spans(text)
             if (key := highlighter.key(word, term))]
 
@@ -121,8 +118,8 @@ class _Passages:
         """Where the first word that starts at or after `position` starts."""
         text = self.text
         position = max(position, 0)
-        while 0 < position < len(text) and _is_word_char(text[position - 1]) \
-                and _is_word_char(text[position]):
+        while 0 < position < len(text) and is_word_char(text[position - 1]) \
+                and is_word_char(text[position]):
             position += 1  # inside a word: that word starts before `position`
         match = analysis.WORD.search(text, position)
         return match.start() if match else len(text)
@@ -132,10 +129,10 @@ class _Passages:
         text = self.text
         position = min(limit, len(text))
         if position < len(text):
-            while position > 0 and _is_word_char(text[position]) \
-                    and _is_word_char(text[position - 1]):
+            while position > 0 and is_word_char(text[position]) \
+                    and is_word_char(text[position - 1]):
                 position -= 1  # a word runs across `limit`: it does not fit
-        while position > 0 and not _is_word_char(text[position - 1]):
+        while position > 0 and not is_word_char(text[position - 1]):
             position -= 1
         return position or None
 

@@ -42,8 +42,10 @@ DROPPED = "\ue000"
 # number category. The regex crate's \w is another set (it takes combining marks and
 # connector punctuation, and leaves out numbers such as ² and ½), so the class is
 # spelled out; the two agree on every code point Python's Unicode database assigns.
-WORD_PATTERN = r"[\p{L}\p{N}_]+"
-_FOLDED_WORD_PATTERN = (r"[\p{L}\p{N}_\x{E000}"
+_WORD_CLASS = r"\p{L}\p{N}_"
+WORD_PATTERN = rf"[{_WORD_CLASS}]+"
+# Folded text also holds DROPPED and the stand-ins inside words.
+_FOLDED_WORD_PATTERN = (rf"[{_WORD_CLASS}\x{{{ord(DROPPED):X}}}"
                         rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
 _LONG_ASCII_WORD = re.compile(rf"\w{{{analysis.MAX_TOKEN_BYTES},}}", re.ASCII)
 
@@ -67,15 +69,11 @@ def legacy_text_analyzer() -> tantivy.TextAnalyzer:
             .build())
 
 
-def _is_word_character(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 def index_term(term: str) -> str:
     """A term of analysis.py as the folded index holds it."""
     if term.isalnum():
         return term
-    return "".join(ch if _is_word_character(ch)
+    return "".join(ch if analysis.is_word_char(ch)
                    else chr(min(_STAND_IN_BASE + ord(ch), _STAND_IN_END))
                    for ch in term)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import tantivy
 
 from .. import nodes
+from ..analysis import is_word_char
 from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
@@ -140,7 +141,7 @@ def from_stored(fields: dict[str, list]) -> tuple[Article, str]:
 
 def _regex_literal(text: str) -> str:
     """`text` as a regex that matches only itself (word characters stay readable)."""
-    return "".join(ch if ch.isalnum() or ch == "_" else f"\\x{{{ord(ch):X}}}" for ch in text)
+    return "".join(ch if is_word_char(ch) else f"\\x{{{ord(ch):X}}}" for ch in text)
 
 
 def _must(*queries: tantivy.Query) -> tantivy.Query:
@@ -558,10 +559,12 @@ class TantivyEngine(Engine):
         self._index = index
         self._path = path
         self.folded = _is_folded(path)
-        # Analyzers are not saved with the index, only their names: register ours every
-        # time it is opened.
-        index.register_tokenizer(FOLDED_ANALYZER, tantivy_analysis.text_analyzer())
-        index.register_tokenizer(LEGACY_ANALYZER, tantivy_analysis.legacy_text_analyzer())
+        # Analyzers are not saved with the index, only their names: register the one
+        # its schema names every time it is opened.
+        if self.folded:
+            index.register_tokenizer(FOLDED_ANALYZER, tantivy_analysis.text_analyzer())
+        else:
+            index.register_tokenizer(LEGACY_ANALYZER, tantivy_analysis.legacy_text_analyzer())
         # Searchers reload when asked (searcher()), not from a file-watching thread.
         index.config_reader(reload_policy="Manual")
         self._schema = index.schema
