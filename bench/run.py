@@ -618,7 +618,7 @@ class ReferenceSession(WhooshSession):
     FIELDS = ("headline", "body", "dateline")
 
     def __init__(self, path: Path, weights: dict[str, float] | None = None, weighting=None,
-                 proximity: bool = False):
+                 proximity: bool = False, bm25f: tuple[float, float] | None = None):
         import re
 
         from whoosh import query as whoosh_query
@@ -628,6 +628,8 @@ class ReferenceSession(WhooshSession):
         super().__init__(path, self.FIELDS, weighting)
         self.weights = weights or dict.fromkeys(self.FIELDS, 1.0)
         self.proximity = proximity
+        # (K1, B): a word is scored once over the fields, as wiresearch's ranking does.
+        self.bm25f = bm25f
         # Whoosh's top-10 shortcuts (skipping blocks by quality, replacing matchers as
         # they run out) can drop a sloppy phrase's share of a score inside an OR and
         # leave out a hit that belongs in the top 10: score every match in full instead.
@@ -654,7 +656,11 @@ class ReferenceSession(WhooshSession):
             if not terms:
                 continue
             boosts = self.weights
-            if len(terms) == 1:
+            if len(terms) == 1 and self.bm25f:
+                from bm25f_reference import WordInFields
+
+                clauses.append(WordInFields(terms[0], boosts, self.searcher, *self.bm25f))
+            elif len(terms) == 1:
                 clauses.append(q.Or([q.Term(name, terms[0], boost=boosts[name])
                                      for name in self.FIELDS]))
             else:
@@ -673,7 +679,8 @@ class ReferenceSession(WhooshSession):
         from wiresearch.ranking import PROXIMITY_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
         q = self.q
-        words = [clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
+        words = [clause.text if hasattr(clause, "weights")
+                 else clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
                  else None for clause in clauses]
         result = list(clauses)
         seen = set()
@@ -768,14 +775,15 @@ class TantivySession:
 
 
 def weighted_reference(path: Path) -> ReferenceSession:
-    """The reference given wiresearch's ranking choices: its field weights, BM25
-    parameters and proximity bonus, so that only a difference beyond them shows."""
-    from whoosh import scoring
+    """The reference given wiresearch's ranking choices: its field weights, BM25F over
+    fields, idf, BM25 parameters and proximity bonus, so that only a difference beyond
+    them shows."""
+    from bm25f_reference import Weighting
 
     from wiresearch.ranking import BM25_B, BM25_K1, FIELD_WEIGHTS
 
-    return ReferenceSession(path, FIELD_WEIGHTS, scoring.BM25F(B=BM25_B, K1=BM25_K1),
-                            proximity=True)
+    return ReferenceSession(path, FIELD_WEIGHTS, Weighting(B=BM25_B, K1=BM25_K1),
+                            proximity=True, bm25f=(BM25_K1, BM25_B))
 
 
 SESSIONS = {"wiresearch": WiresearchSession, "wiresearch-tantivy": WiresearchSession,
@@ -1416,9 +1424,10 @@ def report(data: dict) -> str:
                 weights = ", ".join(f"{k} {v}" for k, v in FIELD_WEIGHTS.items())
                 line = (f"    top 10 differs in {n - compared['top_identical']} queries: "
                         f"expected, it comes from wiresearch's ranking choices (field "
-                        f"weights {weights}, BM25 K1 {BM25_K1} B {BM25_B} in "
-                        f"wiresearch/ranking.py) against Whoosh's default BM25F with "
-                        f"equal fields")
+                        f"weights {weights}, each word scored once over the fields, "
+                        f"BM25's idf, K1 {BM25_K1} B {BM25_B}, proximity bonus, in "
+                        f"wiresearch/ranking.py) against Whoosh's default BM25F, a "
+                        f"score per field with equal weights")
                 same = compared.get("weighted_top_identical")
                 if same is not None:
                     line += (f"; given those choices the reference's top 10 is identical "

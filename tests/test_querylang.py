@@ -89,7 +89,8 @@ def test_text_fields():
                                                       FIELD_WEIGHTS["headline"])
     assert parse('body:"oil prices"').node == nodes.Phrase("body", ("oil", "price"), 0, 1.0)
     assert parse("headline:(cocoa OR coffee)").node == nodes.Or(
-        (nodes.Term("headline", "cocoa", 2.0), nodes.Term("headline", "coffe", 2.0)))
+        (nodes.Term("headline", "cocoa", FIELD_WEIGHTS["headline"]),
+         nodes.Term("headline", "coffe", FIELD_WEIGHTS["headline"])))
 
 
 def test_keyword_fields_resolve_values():

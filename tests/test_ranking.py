@@ -65,3 +65,33 @@ def test_bonus_pairs_only_neighbouring_plain_words():
         node = parse(text).node
         assert not any(isinstance(n, nodes.Phrase) and n.slop == ranking.PROXIMITY_SLOP
                        for n in nodes.walk(ranking.with_proximity(node))), text
+
+
+def test_words_of_every_story_weigh_next_to_nothing(tmp_path, engine_name):
+    """'officials' and 'said' are in every story, 'palladium' in one: the story that has
+    the rare word once ranks above the one that repeats the common words in headline and
+    body (with an idf of at least 1 for every word, as Whoosh's own, it did not)."""
+    stories = [(f"s{n}", f"Officials said {n}", f"Officials said {FILLER}.")
+               for n in range(18)]
+    stories.append(("common", "Officials said, officials said",
+                    "Officials said it. " * 6 + FILLER))
+    stories.append(("rare", "Officials said", f"Officials said {FILLER}. Palladium."))
+    folder = write_articles(tmp_path / "wire", stories)
+    with Archive(tmp_path / "index") as archive:
+        archive.index([folder], engine=engine_name)
+        results = archive.search("officials OR said OR palladium")
+    assert results.total == 20
+    assert results.hits[0].id == "json:rare"
+
+
+def test_engines_scoring_fields_apart_get_their_own_weights():
+    node = ranking.for_per_field_scoring(ranking.with_proximity(parse("interest rates").node))
+    found = {(n.field, type(n).__name__): n.boost for n in nodes.walk(node)
+             if isinstance(n, (nodes.Term, nodes.Phrase))}
+    for name, weight in ranking.PER_FIELD_WEIGHTS.items():
+        assert found[(name, "Term")] == pytest.approx(weight)
+    for name in ranking.PROXIMITY_FIELDS:
+        assert found[(name, "Phrase")] == pytest.approx(
+            ranking.PER_FIELD_WEIGHTS[name] * ranking.PER_FIELD_PROXIMITY_WEIGHT)
+    excluded = ranking.for_per_field_scoring(parse("interest -rates").node)
+    assert excluded.children[1] == parse("interest -rates").node.children[1]

@@ -1,24 +1,31 @@
 """Ranking defaults, in one place so the evaluation (bench/eval.py) can tune them.
 
-Scores are BM25 per field, summed over fields with these weights: a word in the
-headline counts more than one in the body, the dateline least.
+A word of the query is looked for in the headline, the body and the dateline, and
+scored once over the three (BM25F): each field's frequency of the word, normalized for
+that field's length and multiplied by the field's weight, is summed before BM25
+saturates it. A word in the headline counts more than one in the body, the dateline
+least, and a word found in two fields is still one word: summing one BM25 score per
+field would count it twice.
 
 The values are tuned on the Reuters-21578 training split with bench/eval.py (its
-README section has the figures). K1 and B apply to the Whoosh engine; tantivy keeps
-its own BM25 (K1 1.2, B 0.75).
+README section has the figures). They apply to the Whoosh engine; tantivy keeps its
+own BM25 (K1 1.2, B 0.75, a score per field).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from dataclasses import replace
 
 from . import nodes
 
 # The dateline only names a place the body names too: a trace of weight, so that a
 # story matched there alone still ranks by it.
-FIELD_WEIGHTS = {"headline": 2.0, "body": 1.0, "dateline": 0.1}
-# Term frequency saturates a little sooner than the textbook 1.2.
-BM25_K1 = 0.9
+FIELD_WEIGHTS = {"headline": 4.0, "body": 1.0, "dateline": 0.1}
+# Term frequency saturates more slowly than the textbook 1.2: the weighted sum of a
+# headline and a body reaches high counts quickly.
+BM25_K1 = 1.5
 # Weak length normalization: a long wire story about a subject is no less about it
 # for being long (0.75 ranked such stories too low on topic queries).
 BM25_B = 0.2
@@ -27,12 +34,43 @@ BM25_B = 0.2
 # other, in this order, in the headline or the body, add the score of that sloppy
 # phrase (with the field's weight times PROXIMITY_WEIGHT) to the article's.
 PROXIMITY_SLOP = 5
-PROXIMITY_WEIGHT = 1.0
+PROXIMITY_WEIGHT = 0.25
 PROXIMITY_FIELDS = ("headline", "body")
+# An engine that scores a word in each field apart and adds the scores up (tantivy, which
+# has no BM25F) counts a word found in headline and body twice; there the weights tuned
+# for that way of scoring rank better (bench/README), and for_per_field_scoring puts
+# them in place of those above.
+PER_FIELD_WEIGHTS = {"headline": 2.0, "body": 1.0, "dateline": 0.1}
+PER_FIELD_PROXIMITY_WEIGHT = 1.0
+
 # The Whoosh engine scores the bonus on this many best matches by BM25 alone (finding
 # sloppy phrases in every match cost it two to four times the search); the rest keep
 # their BM25 order after them.
 RESCORE_WINDOW = 100
+
+
+def idf(documents: int, frequency: int) -> float:
+    """BM25's inverse document frequency (Robertson-Sparck Jones, kept positive as
+    Lucene does). A word in most stories ("u" of "U.S.") weighs next to nothing; Whoosh's
+    own idf, log(N / (df + 1)) + 1, gives every word at least 1, which let such words
+    outweigh the rare word of a query."""
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+
+def word_in_fields(node: nodes.Node) -> tuple[str, dict[str, float]] | None:
+    """(term, {field: weight}) when `node` is one term looked for in several fields (an
+    OR of Terms of one text, as the query language and similar stories make), which
+    BM25F scores as one; None for anything else."""
+    if not isinstance(node, nodes.Or) or len(node.children) < 2:
+        return None
+    weights: dict[str, float] = {}
+    texts = set()
+    for child in node.children:
+        if not isinstance(child, nodes.Term) or child.field in weights:
+            return None
+        weights[child.field] = child.boost
+        texts.add(child.text)
+    return (texts.pop(), weights) if len(texts) == 1 else None
 
 
 def _typed_word(node: nodes.Node) -> str | None:
@@ -74,3 +112,28 @@ def with_proximity(node: nodes.Node) -> nodes.Node:
     extras = tuple(phrase for first, second in dict.fromkeys(_pairs(node))
                    for phrase in _pair_bonus(first, second))
     return nodes.Bonus(node, extras) if extras else node
+
+
+def for_per_field_scoring(node: nodes.Node) -> nodes.Node:
+    """`node` for an engine that scores each field apart: the boosts of text-field words
+    and phrases rescaled from FIELD_WEIGHTS to PER_FIELD_WEIGHTS, and a bonus's extras
+    (the proximity phrases) from PROXIMITY_WEIGHT to PER_FIELD_PROXIMITY_WEIGHT."""
+    return _rescaled(node, 1.0)
+
+
+def _rescaled(node: nodes.Node, factor: float) -> nodes.Node:
+    if isinstance(node, (nodes.Term, nodes.Phrase, nodes.Prefix, nodes.Fuzzy)):
+        if node.field not in FIELD_WEIGHTS:
+            return node
+        return replace(node, boost=node.boost * factor * PER_FIELD_WEIGHTS[node.field]
+                       / FIELD_WEIGHTS[node.field])
+    if isinstance(node, (nodes.And, nodes.Or)):
+        return replace(node, children=tuple(_rescaled(child, factor)
+                                            for child in node.children))
+    if isinstance(node, nodes.Not):
+        return node  # excluded, never scored
+    if isinstance(node, nodes.Bonus):
+        extra_factor = factor * PER_FIELD_PROXIMITY_WEIGHT / PROXIMITY_WEIGHT
+        return replace(node, base=_rescaled(node.base, factor),
+                       extras=tuple(_rescaled(extra, extra_factor) for extra in node.extras))
+    return node

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import tantivy
 
-from .. import nodes
+from .. import nodes, ranking
 from ..analysis import is_word_char
 from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
@@ -344,7 +344,8 @@ class TantivySearcher(EngineSearcher):
         self._searcher = None
 
     def _compile(self, query: nodes.Node) -> tantivy.Query:
-        return compile_node(query, self._schema, self._folded)
+        # tantivy scores each field apart: the weights tuned for that.
+        return compile_node(ranking.for_per_field_scoring(query), self._schema, self._folded)
 
     def doc_count(self) -> int:
         return self._searcher.num_docs

@@ -475,12 +475,20 @@ class WhooshSearcher(EngineSearcher):
         return [term.decode("utf-8") for term in self._reader.lexicon(field)]
 
 
+class Weighting(scoring.BM25F):
+    """Whoosh's BM25F with ranking's idf, so that the words Whoosh scores itself (in
+    phrases, prefixes) weigh as those the bulk evaluator scores."""
+
+    def idf(self, searcher, fieldname, text):
+        return ranking.idf(searcher.doc_count_all(), searcher.doc_frequency(fieldname, text))
+
+
 class WhooshEngine(Engine):
     name = "whoosh"
 
     def __init__(self, index: windex.Index):
         self._index = index
-        self.weighting = scoring.BM25F(B=ranking.BM25_B, K1=ranking.BM25_K1)
+        self.weighting = Weighting(B=ranking.BM25_B, K1=ranking.BM25_K1)
 
     @staticmethod
     def prepare(article: Article) -> dict[str, list]:

@@ -3,10 +3,11 @@
 Whoosh scores a query by walking a tree of matcher objects document by document, a few
 Python calls per document per term; on common words that is most of a search. Here the
 same node tree is evaluated term by term instead: each term's postings are read a block
-at a time, scored with Whoosh's own BM25F formula and statistics (so scores equal
-Whoosh's), and combined with dictionary and set operations. Whatever this module does
-not evaluate itself (phrases, prefixes, fuzzy terms, date ranges) is handed to Whoosh
-for that subtree only.
+at a time, scored with Whoosh's own BM25F formula and statistics (so a term's scores
+equal Whoosh's), and combined with dictionary and set operations. A word looked for in
+several fields is scored once over them (ranking.word_in_fields), which Whoosh, scoring
+each field apart, cannot do. Whatever this module does not evaluate itself (phrases,
+prefixes, fuzzy terms, date ranges) is handed to Whoosh for that subtree only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .. import nodes
+from .. import nodes, ranking
 
 
 class BulkEvaluator:
@@ -164,6 +165,9 @@ class BulkEvaluator:
         if isinstance(node, nodes.Term):
             return self._term(node, scored)
         if isinstance(node, nodes.Or):
+            word = ranking.word_in_fields(node) if scored else None
+            if word is not None and self._scorable(word[1]):
+                return self._bm25f(*word)
             return _union([self._evaluate(child, scored) for child in node.children], scored)
         if isinstance(node, nodes.And):
             positive = [c for c in node.children if not isinstance(c, nodes.Not)]
@@ -237,6 +241,35 @@ class BulkEvaluator:
             for docnum, tf in zip(ids, weights, strict=True):
                 result[docnum] = numerator * tf / (tf + base + per_length * lengths[docnum])
         return result
+
+    def _scorable(self, fields) -> bool:
+        schema = self._searcher.schema
+        return all(name in schema and schema[name].scorable for name in fields)
+
+    def _bm25f(self, text: str, weights: dict[str, float]) -> dict[int, float]:
+        """BM25F of one word over several fields: per document, the sum over fields of
+        weight * tf / (1 - B + B * length / average length), saturated once with K1, times
+        the idf of the field where the word is commonest (ranking.idf)."""
+        searcher = self._searcher
+        K1 = self._K1
+        weighted: dict[int, float] = {}
+        add = weighted.get
+        for field, weight in weights.items():
+            if weight <= 0:
+                continue
+            B = self._field_B.get(field, self._B)
+            # weight * tf / (1 - B + B * length / average) = tf / (base + per_length * length)
+            base = (1 - B) / weight
+            per_length = B / ((searcher.avg_field_length(field) or 1) * weight)
+            lengths = self._length_table(field)
+            for ids, frequencies in self.postings(field, text):
+                for docnum, tf in zip(ids, frequencies, strict=True):
+                    weighted[docnum] = add(docnum, 0.0) + tf / (base + per_length * lengths[docnum])
+        if not weighted:
+            return weighted
+        frequency = max(searcher.doc_frequency(field, text) for field in weights)
+        numerator = ranking.idf(self._doc_count_all, frequency) * (K1 + 1)
+        return {docnum: numerator * tf / (K1 + tf) for docnum, tf in weighted.items()}
 
     def _length_table(self, field: str) -> list[int]:
         """Each document's (quantized) length of `field`, as Whoosh's scorer sees it."""
