@@ -8,8 +8,9 @@ least, and a word found in two fields is still one word: summing one BM25 score 
 field would count it twice.
 
 The values are tuned on the Reuters-21578 training split with bench/eval.py (its
-README section has the figures). They apply to the Whoosh engine; tantivy keeps its
-own BM25 (K1 1.2, B 0.75, a score per field).
+README section has the figures). FIELD_WEIGHTS, K1 and B apply to the Whoosh engine;
+tantivy keeps its own BM25 (K1 1.2, B 0.75, a score per field) and gets
+PER_FIELD_WEIGHTS.
 """
 
 from __future__ import annotations
