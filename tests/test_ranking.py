@@ -95,3 +95,21 @@ def test_engines_scoring_fields_apart_get_their_own_weights():
             ranking.PER_FIELD_WEIGHTS[name] * ranking.PER_FIELD_PROXIMITY_WEIGHT)
     excluded = ranking.for_per_field_scoring(parse("interest -rates").node)
     assert excluded.children[1] == parse("interest -rates").node.children[1]
+
+
+def test_a_word_weighed_by_similar_stories_keeps_the_field_weights():
+    weights = ranking.FIELD_WEIGHTS
+    node = nodes.Or(tuple(nodes.Term(name, "cocoa", weights[name] * 0.3)
+                          for name in ("headline", "body")))
+    text, fields, factor = ranking.word_in_fields(node)
+    assert (text, fields) == ("cocoa", {"headline": weights["headline"],
+                                        "body": weights["body"]})
+    assert factor == pytest.approx(0.3)
+    rescaled = ranking.for_per_field_scoring(node)
+    assert [child.boost for child in rescaled.children] == pytest.approx(
+        [ranking.PER_FIELD_WEIGHTS[name] * 0.3 for name in ("headline", "body")])
+    # Boosts of no known pattern are the field weights themselves.
+    odd = nodes.Or((nodes.Term("headline", "cocoa", 1.0), nodes.Term("body", "cocoa", 1.0)))
+    assert ranking.word_in_fields(odd) == ("cocoa", {"headline": 1.0, "body": 1.0}, 1.0)
+    assert ranking.word_in_fields(nodes.Or((nodes.Term("headline", "cocoa"),
+                                            nodes.Term("body", "coffe")))) is None

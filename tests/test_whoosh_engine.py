@@ -52,10 +52,10 @@ def whoosh_scores(searcher, node):
     return {docnum: score for score, docnum in collector.items}
 
 
-def bm25f_from_reader(searcher, text, weights):
+def bm25f_from_reader(searcher, text, weights, factor):
     """BM25F of one word over fields, from the postings and field lengths Whoosh's reader
     gives: sum of weight * tf / (1 - B + B * length / average), saturated once with K1,
-    times ranking's idf of the field where the word is commonest."""
+    times ranking's idf of the field where the word is commonest and the query weight."""
     reader, whoosh_searcher = searcher._reader, searcher._searcher
     K1, B = ranking.BM25_K1, ranking.BM25_B
     weighted = defaultdict(float)
@@ -72,7 +72,8 @@ def bm25f_from_reader(searcher, text, weights):
             postings.next()
     idf = ranking.idf(reader.doc_count_all(),
                       max(reader.doc_frequency(field, text) for field in weights))
-    return {docnum: idf * tf * (K1 + 1) / (K1 + tf) for docnum, tf in weighted.items()}
+    return {docnum: factor * idf * tf * (K1 + 1) / (K1 + tf)
+            for docnum, tf in weighted.items()}
 
 
 def expected_scores(searcher, node):
@@ -119,7 +120,23 @@ def test_bulk_evaluation_scores_as_whoosh_and_bm25f(searcher, text):
     assert len(searcher._reader.leaf_readers()) > 1
 
 
-def test_totals_and_order_follow_whoosh(searcher):
+@pytest.mark.parametrize("node", [
+    # A word weighed as similar stories weigh it: the field weights times its own.
+    nodes.Or(tuple(nodes.Term(name, "oil", ranking.FIELD_WEIGHTS[name] * 0.3)
+                   for name in ("headline", "body"))),
+    # Weights of no known pattern, one of them nothing.
+    nodes.Or((nodes.Term("headline", "oil", 0.0), nodes.Term("body", "oil", 0.7))),
+    nodes.Or((nodes.Term("headline", "cocoa", 1.0), nodes.Term("dateline", "cocoa", 3.0))),
+], ids=["weighted-word", "zero-weight", "odd-weights"])
+def test_bulk_evaluation_of_weighted_words(searcher, node):
+    ours = searcher._evaluator.scores(node)
+    theirs = expected_scores(searcher, node)
+    assert ours and set(ours) == set(theirs)
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12)
+
+
+def test_totals_and_order_follow_the_expected_scores(searcher):
     node = parse("oil prices").node
     total, hits = searcher.search(node, "relevance", 0, 20)
     theirs = sorted(expected_scores(searcher, node).items(), key=lambda kv: (-kv[1], kv[0]))

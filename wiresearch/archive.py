@@ -25,6 +25,7 @@ from .facets import facet_named
 from .indexdir import IndexDir
 from .model import Article, Hit, Results, Timeline, TimelineBucket
 from .query import Plan, SearchRequest, build_plan, half_life_seconds
+from .ranking import FIELD_WEIGHTS
 from .snippets import Highlighter, snippet
 
 if TYPE_CHECKING:  # imported where used: a search needs neither readers nor SQLite
@@ -280,8 +281,11 @@ class Archive:
         if not top:
             return Results(query=f"similar:{article_id}", total=0, page=1, limit=limit, hits=[])
         heaviest = top[0][1]
-        shoulds = tuple(nodes.Or((nodes.Term("headline", term, 2 * weight / heaviest),
-                                  nodes.Term("body", term, weight / heaviest)))
+        # Each word in headline and body with the field weights of a search, times the
+        # word's weight here (ranking.word_in_fields reads it back as a query weight).
+        shoulds = tuple(nodes.Or(tuple(nodes.Term(name, term, FIELD_WEIGHTS[name] * weight
+                                                  / heaviest)
+                                       for name in ("headline", "body")))
                         for term, weight in top)
         query = nodes.And((nodes.Or(shoulds), nodes.Not(nodes.Term("cluster", stored.cluster)),
                            nodes.Not(nodes.Term("id", article_id))))

@@ -58,10 +58,13 @@ def idf(documents: int, frequency: int) -> float:
     return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
-def word_in_fields(node: nodes.Node) -> tuple[str, dict[str, float]] | None:
-    """(term, {field: weight}) when `node` is one term looked for in several fields (an
-    OR of Terms of one text, as the query language and similar stories make), which
-    BM25F scores as one; None for anything else."""
+def word_in_fields(node: nodes.Node) -> tuple[str, dict[str, float], float] | None:
+    """(term, {field: weight}, query weight) when `node` is one term looked for in several
+    fields (an OR of Terms of one text, as the query language and similar stories make),
+    which BM25F scores as one; None for anything else. Boosts that are FIELD_WEIGHTS
+    times one factor (similar stories weigh their words so) give the field weights and,
+    as the query weight, that factor, which multiplies the score instead of the
+    frequencies."""
     if not isinstance(node, nodes.Or) or len(node.children) < 2:
         return None
     weights: dict[str, float] = {}
@@ -71,7 +74,14 @@ def word_in_fields(node: nodes.Node) -> tuple[str, dict[str, float]] | None:
             return None
         weights[child.field] = child.boost
         texts.add(child.text)
-    return (texts.pop(), weights) if len(texts) == 1 else None
+    if len(texts) != 1:
+        return None
+    factors = {weight / FIELD_WEIGHTS[name] if FIELD_WEIGHTS.get(name) else None
+               for name, weight in weights.items()}
+    if len(factors) == 1 and (factor := factors.pop()) and factor > 0 and \
+            all(math.isclose(weights[name], FIELD_WEIGHTS[name] * factor) for name in weights):
+        return texts.pop(), {name: FIELD_WEIGHTS[name] for name in weights}, factor
+    return texts.pop(), weights, 1.0
 
 
 def _typed_word(node: nodes.Node) -> str | None:

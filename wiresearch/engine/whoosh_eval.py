@@ -246,16 +246,19 @@ class BulkEvaluator:
         schema = self._searcher.schema
         return all(name in schema and schema[name].scorable for name in fields)
 
-    def _bm25f(self, text: str, weights: dict[str, float]) -> dict[int, float]:
+    def _bm25f(self, text: str, weights: dict[str, float], factor: float) -> dict[int, float]:
         """BM25F of one word over several fields: per document, the sum over fields of
         weight * tf / (1 - B + B * length / average length), saturated once with K1, times
-        the idf of the field where the word is commonest (ranking.idf)."""
+        the idf of the field where the word is commonest (ranking.idf) and the word's
+        query weight `factor`. A field of weight 0 adds its matches with nothing."""
         searcher = self._searcher
         K1 = self._K1
         weighted: dict[int, float] = {}
         add = weighted.get
         for field, weight in weights.items():
             if weight <= 0:
+                for ids, _frequencies in self.postings(field, text):
+                    weighted.update((docnum, add(docnum, 0.0)) for docnum in ids)
                 continue
             B = self._field_B.get(field, self._B)
             # weight * tf / (1 - B + B * length / average) = tf / (base + per_length * length)
@@ -268,7 +271,7 @@ class BulkEvaluator:
         if not weighted:
             return weighted
         frequency = max(searcher.doc_frequency(field, text) for field in weights)
-        numerator = ranking.idf(self._doc_count_all, frequency) * (K1 + 1)
+        numerator = factor * ranking.idf(self._doc_count_all, frequency) * (K1 + 1)
         return {docnum: numerator * tf / (K1 + tf) for docnum, tf in weighted.items()}
 
     def _length_table(self, field: str) -> list[int]:
