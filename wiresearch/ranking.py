@@ -76,12 +76,14 @@ def word_in_fields(node: nodes.Node) -> tuple[str, dict[str, float], float] | No
         texts.add(child.text)
     if len(texts) != 1:
         return None
-    factors = {weight / FIELD_WEIGHTS[name] if FIELD_WEIGHTS.get(name) else None
-               for name, weight in weights.items()}
-    if len(factors) == 1 and (factor := factors.pop()) and factor > 0 and \
-            all(math.isclose(weights[name], FIELD_WEIGHTS[name] * factor) for name in weights):
-        return texts.pop(), {name: FIELD_WEIGHTS[name] for name in weights}, factor
-    return texts.pop(), weights, 1.0
+    text = texts.pop()
+    if all(FIELD_WEIGHTS.get(name) for name in weights):
+        first = next(iter(weights))
+        factor = weights[first] / FIELD_WEIGHTS[first]
+        if factor > 0 and all(math.isclose(weight, FIELD_WEIGHTS[name] * factor)
+                              for name, weight in weights.items()):
+            return text, {name: FIELD_WEIGHTS[name] for name in weights}, factor
+    return text, weights, 1.0
 
 
 def _typed_word(node: nodes.Node) -> str | None:

@@ -258,7 +258,8 @@ class BulkEvaluator:
         for field, weight in weights.items():
             if weight <= 0:
                 for ids, _frequencies in self.postings(field, text):
-                    weighted.update((docnum, add(docnum, 0.0)) for docnum in ids)
+                    for docnum in ids:
+                        weighted.setdefault(docnum, 0.0)
                 continue
             B = self._field_B.get(field, self._B)
             # weight * tf / (1 - B + B * length / average) = tf / (base + per_length * length)
