@@ -8,6 +8,8 @@ import shutil
 from collections import defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import collectors
 
 from tests.conftest import DATA
@@ -134,6 +136,42 @@ def test_bulk_evaluation_of_weighted_words(searcher, node):
     assert ours and set(ours) == set(theirs)
     for docnum, score in theirs.items():
         assert ours[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12)
+
+
+# Words common in the sample, and "the" (in every story, a stop word only in queries), so
+# that random phrases of them match sometimes, and often repeat a word.
+PHRASE_WORDS = ["oil", "price", "said", "the", "of", "mln", "dlrs", "crude", "year", "pct"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.sampled_from(PHRASE_WORDS), min_size=2, max_size=4),
+       slop=st.integers(min_value=0, max_value=4),
+       field=st.sampled_from(["headline", "body", "dateline"]),
+       boost=st.sampled_from([1.0, 0.25, 4.0]),
+       share=st.integers(min_value=1, max_value=4))
+def test_phrases_read_from_positions_match_and_score_as_whoosh(searcher, words, slop, field,
+                                                               boost, share):
+    """A phrase evaluated from its words' positions matches the documents Whoosh's
+    Phrase matches, with Whoosh's scores, over all documents and over a chosen few (as
+    when the best matches are re-scored)."""
+    phrase = nodes.Phrase(field, tuple(words), slop, boost)
+    theirs = whoosh_scores(searcher, phrase)
+    ours = searcher._evaluator.scores(phrase)
+    assert set(ours) == set(theirs)
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-9)
+    assert searcher._evaluator.docs(phrase) == set(theirs)
+    candidates = sorted(searcher._evaluator.scores(parse(words[0]).node))[::share]
+    chosen = searcher._evaluator._phrase_scores(phrase, candidates, {})
+    assert set(chosen) == set(theirs) & set(candidates)
+
+
+def test_phrases_match_somewhere_in_the_sample(searcher):
+    """The words above make phrases that do match, exact and sloppy, so the test above
+    compares matches and not only empty results."""
+    assert searcher._evaluator.scores(nodes.Phrase("body", ("crude", "oil")))
+    assert searcher._evaluator.scores(nodes.Phrase("body", ("price", "oil"), 3))
+    assert searcher._evaluator.scores(nodes.Phrase("body", ("the", "of", "the"), 4))
 
 
 def test_totals_and_order_follow_the_expected_scores(searcher):

@@ -386,10 +386,12 @@ class WhooshSearcher(EngineSearcher):
         """The best matches by the base query's score, the first RESCORE_WINDOW of them
         re-ordered with the extras' scores added. The order does not depend on `wanted`,
         so pages never overlap."""
+        shared = {} if shared is None else shared
+        self._evaluator.keep_postings(query.extras, shared)
         scores = self._evaluator.scores(query.base, shared)
         window = ranking.RESCORE_WINDOW
         best = _best(scores, None if wanted is None else max(wanted, window))
-        head = self._evaluator.add_scores(query.extras, best[:window])
+        head = self._evaluator.add_scores(query.extras, best[:window], shared)
         return len(scores), (sorted(head, key=_by_score) + best[window:])[:wanted]
 
     def _date_order(self, sort: str) -> tuple[list[int], list[int]]:

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left
+from itertools import accumulate
+from pickle import loads
 
-from whoosh import collectors
+from whoosh import collectors, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .. import nodes, ranking
+
+# The key in a request's `shared` dict of the (field, word) pairs whose postings it keeps.
+_KEPT_WORDS = "kept words"
 
 
 class BulkEvaluator:
@@ -68,52 +75,90 @@ class BulkEvaluator:
             self._columns[name] = values
         return self._columns[name]
 
-    def add_scores(self, extras, scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def add_scores(self, extras, scored: list[tuple[int, float]],
+                   shared: dict | None = None) -> list[tuple[int, float]]:
         """`scored` (docnum, score) pairs, each score plus those of the extras the document
         matches, as Whoosh would score them. Only these documents are looked at, so the
         cost follows their number, not that of the extras' matches."""
         added = dict(scored)
         wanted = sorted(added)
         for extra in extras:
-            if isinstance(extra, nodes.Phrase) and len(extra.terms) == 2:
-                found = self._pair_scores(extra, wanted)
+            if self._phrase_readable(extra):
+                found = self._phrase_scores(extra, wanted, {} if shared is None else shared)
+                found = found.items()
             else:
                 found = self._matcher_scores(extra, wanted)
             for docnum, score in found:
                 added[docnum] += score
         return list(added.items())
 
-    def _pair_scores(self, phrase: nodes.Phrase, wanted: list[int]):
-        """A two-word phrase read from the two words' postings: where the second word
-        stands 1 to slop + 1 positions after the first. Whoosh scores a phrase as the
-        sum of its words' scores, times the phrase's boost."""
+    def keep_postings(self, extras, shared: dict) -> None:
+        """Have the request keep the postings it reads of the words of the extras'
+        phrases, for add_scores: the words of a proximity bonus are those its base
+        query reads whole."""
+        kept = shared.setdefault(_KEPT_WORDS, set())
+        for extra in extras:
+            if self._phrase_readable(extra):
+                kept.update((extra.field, word) for word in extra.terms)
+
+    def _phrase_readable(self, node: nodes.Node) -> bool:
+        """Whether `node` is a phrase this module reads from positions itself."""
+        if not isinstance(node, nodes.Phrase) or len(node.terms) < 2:
+            return False
+        schema = self._searcher.schema
+        if node.field not in schema:
+            return False
+        field_format = schema[node.field].format
+        return bool(field_format and field_format.supports("positions"))
+
+    def _phrase_scores(self, phrase: nodes.Phrase, wanted: list[int] | None,
+                       shared: dict) -> dict[int, float]:
+        """The documents (of `wanted`, sorted, or all) where the phrase's words stand in
+        order, each within slop + 1 positions of the one before, as Whoosh's Phrase
+        matches them; each scored as Whoosh does: the phrase's boost times the sum of
+        its words' BM25 scores. The words' postings are read block by block, rarest word
+        first, and a later word only in the blocks that hold a remaining candidate; a
+        word the request has read whole already (a proximity bonus's words were scored
+        by its base query) is taken from `shared`."""
         field = phrase.field
-        first, second = phrase.terms
-        reach = range(1, phrase.slop + 2)
+        words = phrase.terms
+        reach = phrase.slop + 1
+        searcher = self._searcher
+        distinct = sorted(set(words), key=lambda word: searcher.doc_frequency(field, word))
+        decode = _positions_decoder(searcher.schema[field].format)
         lengths = self._length_table(field)
-        score_first = self._bm25_of(field, first)
-        score_second = self._bm25_of(field, second)
-        for leaf, offset, targets in self._per_leaf(wanted):
-            matchers = [_leaf_matcher(leaf, field, word) for word in phrase.terms]
-            if None in matchers:
+        score_of = {word: self._bm25_of(field, word) for word in distinct}
+        found: dict[int, float] = {}
+        for number, (leaf, offset, targets) in enumerate(self._per_leaf(wanted)):
+            if targets is not None and not targets:
                 continue
-            matcher_a, matcher_b = matchers
-            for target in targets:
-                if not (_move_to(matcher_a, target) and _move_to(matcher_b, target)):
-                    if not (matcher_a.is_active() and matcher_b.is_active()):
-                        break
-                    continue
-                after = set(matcher_b.value_as("positions"))
-                if any(position + step in after
-                       for position in matcher_a.value_as("positions") for step in reach):
-                    docnum = target + offset
-                    length = lengths[docnum]
-                    yield docnum, phrase.boost * (score_first(matcher_a.weight(), length)
-                                                  + score_second(matcher_b.weight(), length))
+            postings: dict[str, dict[int, tuple[float, bytes]]] = {}
+            candidates = targets
+            for word in distinct:
+                read = shared.get(("postings", field, word))
+                if read is not None:
+                    postings[word] = _postings_from(read[number], offset, candidates)
+                elif (matcher := _leaf_matcher(leaf, field, word)) is not None:
+                    postings[word] = _postings_of(matcher, candidates)
+                else:
+                    candidates = []
+                    break
+                candidates = sorted(postings[word])
+                if not candidates:
+                    break
+            for docnum in candidates or ():
+                positions = {word: decode(postings[word][docnum][1]) for word in distinct}
+                if _in_order([positions[word] for word in words], reach):
+                    length = lengths[docnum + offset]
+                    found[docnum + offset] = phrase.boost * sum(
+                        score_of[word](postings[word][docnum][0], length) for word in words)
+        return found
 
     def _matcher_scores(self, node: nodes.Node, wanted: list[int]):
         query = self._compile(node)
         for leaf, offset, targets in self._per_leaf(wanted):
+            if not targets:
+                continue
             searcher = self._leaf_searchers[leaf]
             matcher = query.matcher(searcher, searcher.context())
             for target in targets:
@@ -123,13 +168,15 @@ class BulkEvaluator:
                     continue
                 yield target + offset, matcher.score()
 
-    def _per_leaf(self, wanted: list[int]):
-        """(leaf reader, its offset, the wanted documents in it by leaf number)."""
+    def _per_leaf(self, wanted: list[int] | None):
+        """For each leaf, in order: (leaf reader, its offset, the wanted documents in it
+        by leaf number), or with None for `wanted`, None (all its documents)."""
         for leaf, offset in self._leaves:
+            if wanted is None:
+                yield leaf, offset, None
+                continue
             end = offset + leaf.doc_count_all()
-            targets = [docnum - offset for docnum in wanted if offset <= docnum < end]
-            if targets:
-                yield leaf, offset, targets
+            yield leaf, offset, [docnum - offset for docnum in wanted if offset <= docnum < end]
 
     def _bm25_parts(self, field: str, text: str) -> tuple[float, float, float]:
         """(numerator, base, per_length) of a word's BM25 in `field`, unboosted:
@@ -155,41 +202,46 @@ class BulkEvaluator:
     def _evaluated(self, node, scored: bool, shared: dict):
         key = (node, scored)
         if key not in shared:
-            result = self._evaluate(node, scored)
+            result = self._evaluate(node, scored, shared)
             if self._deleted:
                 result = _without(result, self._deleted)
             shared[key] = result
         return shared[key]
 
-    def _evaluate(self, node, scored: bool):
+    def _evaluate(self, node, scored: bool, shared: dict):
         if isinstance(node, nodes.Term):
-            return self._term(node, scored)
+            return self._term(node, scored, shared)
         if isinstance(node, nodes.Or):
             word = ranking.word_in_fields(node) if scored else None
             if word is not None and self._scorable(word[1]):
-                return self._bm25f(*word)
-            return _union([self._evaluate(child, scored) for child in node.children], scored)
+                return self._bm25f(*word, shared)
+            return _union([self._evaluate(child, scored, shared) for child in node.children],
+                          scored)
         if isinstance(node, nodes.And):
             positive = [c for c in node.children if not isinstance(c, nodes.Not)]
             negative = [c.child for c in node.children if isinstance(c, nodes.Not)]
             if positive:
-                result = _intersection([self._evaluate(c, scored) for c in positive], scored)
+                result = _intersection([self._evaluate(c, scored, shared) for c in positive],
+                                       scored)
             else:
                 result = self._all(scored)
             for child in negative:
                 if not result:
                     break
-                result = _without(result, self._evaluate(child, False))
+                result = _without(result, self._evaluate(child, False, shared))
             return result
         if isinstance(node, nodes.Not):
-            return _without(self._all(scored), self._evaluate(node.child, False))
+            return _without(self._all(scored), self._evaluate(node.child, False, shared))
         if isinstance(node, nodes.MatchAll):
             return self._all(scored)
         if isinstance(node, nodes.MatchNone):
             return {} if scored else set()
         if isinstance(node, nodes.Bonus):
             # Matches are the base's; extras are added on the best of them, by the caller.
-            return self._evaluate(node.base, scored)
+            return self._evaluate(node.base, scored, shared)
+        if self._phrase_readable(node):
+            found = self._phrase_scores(node, None, shared)
+            return found if scored else set(found)
         return self._whoosh(node, scored)
 
     def _all(self, scored: bool):
@@ -206,38 +258,55 @@ class BulkEvaluator:
         self._searcher.search_with_collector(query, collector)
         return {docnum: score for score, docnum in collector.items}
 
-    def postings(self, field: str, text: str):
-        """(global document numbers, weights) of a term, block by block."""
+    def postings(self, field: str, text: str, shared: dict | None = None):
+        """(global document numbers, weights) of a term, block by block. The blocks of a
+        word that keep_postings marked in `shared` are kept there (values too) for the
+        rest of the request, per leaf."""
+        key = ("postings", field, text)
+        if shared is not None and key in shared:
+            for blocks in shared[key]:
+                for ids, weights, _values in blocks:
+                    yield ids, weights
+            return
+        if shared is not None and (field, text) not in shared.get(_KEPT_WORDS, ()):
+            shared = None
+        kept: list[list] = []
         for leaf, offset in self._leaves:
+            kept.append([])
             matcher = _leaf_matcher(leaf, field, text)
-            if matcher is not None:
-                yield from _blocks(matcher, offset)
+            if matcher is None:
+                continue
+            for ids, weights, values in _blocks(matcher, offset, shared is not None):
+                kept[-1].append((ids, weights, values))
+                yield ids, weights
+        if shared is not None:
+            shared[key] = kept
 
-    def _term(self, node: nodes.Term, scored: bool):
+    def _term(self, node: nodes.Term, scored: bool, shared: dict):
         schema = self._searcher.schema
         field_type = schema[node.field] if node.field in schema else None  # noqa: SIM401
         if field_type is None:
             return {} if scored else set()
         if not scored:
             found: set[int] = set()
-            for ids, _weights in self.postings(node.field, node.text):
+            for ids, _weights in self.postings(node.field, node.text, shared):
                 found.update(ids)
             return found
         if not field_type.scorable:
             # Whoosh scores unscorable fields by the posting weight.
             result: dict[int, float] = {}
-            for ids, weights in self.postings(node.field, node.text):
+            for ids, weights in self.postings(node.field, node.text, shared):
                 result.update(zip(ids, (w * node.boost for w in weights), strict=True))
             return result
-        return self._bm25(node)
+        return self._bm25(node, shared)
 
-    def _bm25(self, node: nodes.Term) -> dict[int, float]:
+    def _bm25(self, node: nodes.Term, shared: dict) -> dict[int, float]:
         field = node.field
         numerator, base, per_length = self._bm25_parts(field, node.text)
         numerator *= node.boost
         lengths = self._length_table(field)
         result: dict[int, float] = {}
-        for ids, weights in self.postings(field, node.text):
+        for ids, weights in self.postings(field, node.text, shared):
             for docnum, tf in zip(ids, weights, strict=True):
                 result[docnum] = numerator * tf / (tf + base + per_length * lengths[docnum])
         return result
@@ -246,7 +315,8 @@ class BulkEvaluator:
         schema = self._searcher.schema
         return all(name in schema and schema[name].scorable for name in fields)
 
-    def _bm25f(self, text: str, weights: dict[str, float], factor: float) -> dict[int, float]:
+    def _bm25f(self, text: str, weights: dict[str, float], factor: float,
+               shared: dict) -> dict[int, float]:
         """BM25F of one word over several fields: per document, the sum over fields of
         weight * tf / (1 - B + B * length / average length), saturated once with K1, times
         the idf of the field where the word is commonest (ranking.idf) and the word's
@@ -257,7 +327,7 @@ class BulkEvaluator:
         add = weighted.get
         for field, weight in weights.items():
             if weight <= 0:
-                for ids, _frequencies in self.postings(field, text):
+                for ids, _frequencies in self.postings(field, text, shared):
                     for docnum in ids:
                         weighted.setdefault(docnum, 0.0)
                 continue
@@ -266,7 +336,7 @@ class BulkEvaluator:
             base = (1 - B) / weight
             per_length = B / ((searcher.avg_field_length(field) or 1) * weight)
             lengths = self._length_table(field)
-            for ids, frequencies in self.postings(field, text):
+            for ids, frequencies in self.postings(field, text, shared):
                 for docnum, tf in zip(ids, frequencies, strict=True):
                     weighted[docnum] = add(docnum, 0.0) + tf / (base + per_length * lengths[docnum])
         if not weighted:
@@ -307,6 +377,110 @@ def _leaf_matcher(leaf, field: str, text: str):
         return None
 
 
+def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
+    """A leaf matcher's postings as {document: (weight, encoded value)}, of the `wanted`
+    documents only (sorted) or all. Whoosh's W3 matcher is read a block at a time and a
+    block whose highest document is below the next wanted one is passed by its header,
+    unread; anything else is read posting by posting."""
+    found: dict[int, tuple[float, bytes]] = {}
+    if wanted is not None and not wanted:
+        return found
+    keep = None if wanted is None else set(wanted)
+    if not (hasattr(matcher, "_read_values") and hasattr(matcher, "_next_block")):
+        while matcher.is_active():
+            docnum = matcher.id()
+            if keep is None or docnum in keep:
+                found[docnum] = (matcher.weight(), matcher.value())
+            matcher.next()
+        return found
+    position = 0  # of the next wanted document
+    while matcher.is_active():
+        if keep is not None and wanted[position] > matcher._maxid:
+            position = bisect_left(wanted, matcher._maxid + 1, position)
+            if position == len(wanted):
+                break
+            if wanted[position] > matcher._maxid:
+                matcher._next_block()
+                continue
+        _read_block(matcher)
+        if matcher._values is None:
+            matcher._read_values()
+        for docnum, weight, value in zip(matcher._ids, matcher._weights, matcher._values,
+                                         strict=True):
+            if keep is None or docnum in keep:
+                found[docnum] = (weight, value)
+        if keep is not None:
+            position = bisect_left(wanted, matcher._maxid + 1, position)
+            if position == len(wanted):
+                break
+        matcher._next_block()
+    return found
+
+
+def _postings_from(blocks: list, offset: int,
+                   wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
+    """_postings_of from blocks kept by BulkEvaluator.postings (global numbers)."""
+    found: dict[int, tuple[float, bytes]] = {}
+    if wanted is not None and not wanted:
+        return found
+    keep = None if wanted is None else set(wanted)
+    targets = None if wanted is None else [docnum + offset for docnum in wanted]
+    for ids, weights, values in blocks:
+        if targets is not None:
+            # Only blocks that span a wanted document (ids are in order).
+            position = bisect_left(targets, ids[0])
+            if position == len(targets) or targets[position] > ids[-1]:
+                continue
+        for docnum, weight, value in zip(ids, weights, values, strict=True):
+            if keep is None or docnum - offset in keep:
+                found[docnum - offset] = (weight, value)
+    return found
+
+
+def _read_block(matcher) -> None:
+    """Load a W3 matcher's current block: ids and weights (values stay undecoded).
+    Whoosh decodes the ids' deltas with a generator, a Python step per id;
+    itertools.accumulate gives the same sums in C."""
+    if matcher._ids is None:
+        if matcher._data is None:
+            matcher._read_data()
+        ids = matcher._data[0]
+        matcher._ids = ids if matcher._byteids else tuple(accumulate(ids))
+    if matcher._weights is None:
+        matcher._read_weights()
+
+
+def _in_order(positions: list[list[int]], reach: int) -> bool:
+    """Whether one position of each word can be picked, in order, each 1 to `reach`
+    positions after the one before (Whoosh's ordered SpanNear2 with mindist 1)."""
+    ends = set(positions[0])
+    steps = range(1, reach + 1)
+    for following in positions[1:]:
+        if reach == 1:
+            ends = {position for position in following if position - 1 in ends}
+        else:
+            ends = {position for position in following
+                    if any(position - step in ends for step in steps)}
+        if not ends:
+            return False
+    return True
+
+
+def _positions_decoder(field_format):
+    """A function from a posting's encoded value to its positions. Whoosh's Positions
+    format pickles the gaps between positions after a 4-byte frequency and adds them up
+    in a Python loop; here itertools.accumulate adds them. Other formats decode their
+    own way."""
+    if type(field_format) is not formats.Positions:
+        return field_format.decode_positions
+
+    def decode(value: bytes) -> list[int]:
+        codes = value[_INT_SIZE:]
+        return list(accumulate(loads(codes if codes.endswith(b".") else codes + b".")))
+
+    return decode
+
+
 def _move_to(matcher, target: int) -> bool:
     """Advance a matcher to `target`; whether it stands on it."""
     if matcher.is_active() and matcher.id() < target:
@@ -331,26 +505,28 @@ def _read_column(reader) -> list:
     return result
 
 
-def _blocks(matcher, offset: int):
-    """A leaf matcher's postings a block at a time: (document numbers, weights).
-    Whoosh's W3 matcher keeps each block's ids and weights as arrays; anything else is
-    read posting by posting."""
+def _blocks(matcher, offset: int, with_values: bool = False):
+    """A leaf matcher's postings a block at a time: (document numbers, weights, encoded
+    values or None). Whoosh's W3 matcher keeps each block's ids and weights as arrays
+    (and its values, undecoded, in the same read); anything else is read posting by
+    posting."""
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
         while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
+            _read_block(matcher)
+            if with_values and matcher._values is None:
+                matcher._read_values()
             ids = matcher._ids if not offset else [docnum + offset for docnum in matcher._ids]
-            yield ids, matcher._weights
+            yield ids, matcher._weights, matcher._values if with_values else None
             matcher._next_block()
         return
-    ids, weights = [], []
+    ids, weights, values = [], [], []
     while matcher.is_active():
         ids.append(matcher.id() + offset)
         weights.append(matcher.weight())
+        if with_values:
+            values.append(matcher.value())
         matcher.next()
-    yield ids, weights
+    yield ids, weights, values if with_values else None
 
 
 def _union(results: list, scored: bool):
