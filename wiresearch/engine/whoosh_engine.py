@@ -19,14 +19,14 @@ from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
-from whoosh.util.numeric import byte_to_length
 
 from .. import analysis, nodes, ranking
 from ..dates import epoch_seconds
 from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
 from .base import Engine, EngineSearcher, EngineWriter, Stored
+from .whoosh_codec import ArrayCodec
+from .whoosh_codec import WireCodec as WireCodec  # named by segments written before ArrayCodec
 from .whoosh_eval import BulkEvaluator
 
 INDEX_NAME = "MAIN"
@@ -88,32 +88,6 @@ def postings(text: str, format_: formats.Format = _POSITIONS
     boost = format_.field_boost
     return [(text.encode("utf-8"), len(plist), len(plist) * boost, encode(plist))
             for text, plist in positions.items()]
-
-
-class _LengthCachingReader(W3PerDocReader):
-    """While writing postings Whoosh asks, for each one, the length of the field in its
-    document: a stat() to see whether the column exists, then a read from the column
-    file. Reading each length column once per segment removes most of that cost."""
-
-    def has_column(self, fieldname):
-        known = self.__dict__.setdefault("_known_columns", {})
-        if fieldname not in known:
-            known[fieldname] = super().has_column(fieldname)
-        return known[fieldname]
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        tables = self.__dict__.setdefault("_length_tables", {})
-        if fieldname not in tables:
-            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            tables[fieldname] = None if reader is None else [
-                byte_to_length(value) if value else None for value in reader]
-        table = tables[fieldname]
-        return default if table is None else table[docnum]
-
-
-class WireCodec(W3Codec):
-    def per_document_reader(self, storage, segment):
-        return _LengthCachingReader(storage, segment)
 
 
 def _schema() -> wf.Schema:
@@ -290,7 +264,7 @@ class WhooshWriter(EngineWriter):
 
     def _new_writer(self):
         # Not compound: assembling a segment into one file copies every byte again.
-        writer = self._index.writer(codec=WireCodec(), compound=False)
+        writer = self._index.writer(codec=ArrayCodec(), compound=False)
         writer.pool = TermPool()
         return writer
 

@@ -19,7 +19,7 @@ from itertools import accumulate
 from pickle import loads
 
 from whoosh import collectors, formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
@@ -129,15 +129,17 @@ class BulkEvaluator:
         lengths = self._length_table(field)
         score_of = {word: self._bm25_of(field, word) for word in distinct}
         found: dict[int, float] = {}
-        for number, (leaf, offset, targets) in enumerate(self._per_leaf(wanted)):
+        for leaf, offset, targets in self._per_leaf(wanted):
             if targets is not None and not targets:
                 continue
             postings: dict[str, dict[int, tuple[float, bytes]]] = {}
             candidates = targets
             for word in distinct:
-                read = shared.get(("postings", field, word))
-                if read is not None:
-                    postings[word] = _postings_from(read[number], offset, candidates)
+                values = shared.get(("values", field, word))
+                frequencies = shared.get(("frequencies", field, word))
+                if values is not None and frequencies is not None:
+                    postings[word] = _postings_from(frequencies, values, offset,
+                                                    offset + leaf.doc_count_all(), candidates)
                 elif (matcher := _leaf_matcher(leaf, field, word)) is not None:
                     postings[word] = _postings_of(matcher, candidates)
                 else:
@@ -220,6 +222,8 @@ class BulkEvaluator:
         if isinstance(node, nodes.And):
             positive = [c for c in node.children if not isinstance(c, nodes.Not)]
             negative = [c.child for c in node.children if isinstance(c, nodes.Not)]
+            if scored and len(positive) > 1:
+                return self._conjunction(positive, negative, shared)
             if positive:
                 result = _intersection([self._evaluate(c, scored, shared) for c in positive],
                                        scored)
@@ -244,6 +248,51 @@ class BulkEvaluator:
             return found if scored else set(found)
         return self._whoosh(node, scored)
 
+    def _conjunction(self, positive: list, negative: list, shared: dict) -> dict[int, float]:
+        """Scores of the documents that every `positive` node matches and no `negative`
+        one does. The matches are found first, as sets, and only they are scored: the
+        words of an AND are not scored in the many stories that lack one of the others."""
+        matched = _intersection([self._matches(child, shared) for child in positive], False)
+        for child in negative:
+            if not matched:
+                break
+            matched = _without(matched, self._evaluate(child, False, shared))
+        result = dict.fromkeys(matched, 0.0)
+        if result:
+            for child in positive:
+                for docnum, score in self._scores_within(child, matched, shared).items():
+                    result[docnum] += score
+        return result
+
+    def _matches(self, node: nodes.Node, shared: dict):
+        """The documents `node` matches (a set or a dict's keys), deleted ones included,
+        read so that scoring them afterwards reads nothing twice."""
+        word = ranking.word_in_fields(node)
+        if word is not None and self._scorable(word[1]):
+            return set().union(*(self._frequencies(name, word[0], shared) for name in word[1]))
+        if self._phrase_readable(node):
+            return self._evaluated(node, True, shared)
+        return self._evaluated(node, False, shared)
+
+    def _scores_within(self, node: nodes.Node, within: set[int], shared: dict) -> dict:
+        """Scores of `node` in the documents of `within`, all of which it matches."""
+        word = ranking.word_in_fields(node)
+        if word is not None and self._scorable(word[1]):
+            return self._bm25f(*word, shared, within)
+        scores = self._evaluated(node, True, shared)
+        return {docnum: scores[docnum] for docnum in within if docnum in scores}
+
+    def _frequencies(self, field: str, text: str, shared: dict) -> dict[int, float]:
+        """A term's weight (its frequency) in each document that has it, read once per
+        request."""
+        key = ("frequencies", field, text)
+        if key not in shared:
+            found: dict[int, float] = {}
+            for ids, weights in self.postings(field, text, shared):
+                found.update(zip(ids, weights, strict=True))
+            shared[key] = found
+        return shared[key]
+
     def _all(self, scored: bool):
         if scored:
             return dict.fromkeys(range(self._doc_count_all), 1.0)  # as Whoosh scores Every
@@ -259,28 +308,21 @@ class BulkEvaluator:
         return {docnum: score for score, docnum in collector.items}
 
     def postings(self, field: str, text: str, shared: dict | None = None):
-        """(global document numbers, weights) of a term, block by block. The blocks of a
-        word that keep_postings marked in `shared` are kept there (values too) for the
-        rest of the request, per leaf."""
-        key = ("postings", field, text)
-        if shared is not None and key in shared:
-            for blocks in shared[key]:
-                for ids, weights, _values in blocks:
-                    yield ids, weights
-            return
-        if shared is not None and (field, text) not in shared.get(_KEPT_WORDS, ()):
-            shared = None
-        kept: list[list] = []
+        """(global document numbers, weights) of a term, block by block. For a word that
+        keep_postings marked in `shared`, each document's encoded value (its positions)
+        is kept there for the rest of the request."""
+        keep = shared is not None and (field, text) in shared.get(_KEPT_WORDS, ())
+        values_found: dict[int, bytes] = {}
         for leaf, offset in self._leaves:
-            kept.append([])
             matcher = _leaf_matcher(leaf, field, text)
             if matcher is None:
                 continue
-            for ids, weights, values in _blocks(matcher, offset, shared is not None):
-                kept[-1].append((ids, weights, values))
+            for ids, weights, values in _blocks(matcher, offset, keep):
+                if keep:
+                    values_found.update(zip(ids, values, strict=True))
                 yield ids, weights
-        if shared is not None:
-            shared[key] = kept
+        if keep:
+            shared[("values", field, text)] = values_found
 
     def _term(self, node: nodes.Term, scored: bool, shared: dict):
         schema = self._searcher.schema
@@ -315,30 +357,35 @@ class BulkEvaluator:
         schema = self._searcher.schema
         return all(name in schema and schema[name].scorable for name in fields)
 
-    def _bm25f(self, text: str, weights: dict[str, float], factor: float,
-               shared: dict) -> dict[int, float]:
+    def _bm25f(self, text: str, weights: dict[str, float], factor: float, shared: dict,
+               within: set[int] | None = None) -> dict[int, float]:
         """BM25F of one word over several fields: per document, the sum over fields of
         weight * tf / (1 - B + B * length / average length), saturated once with K1, times
         the idf of the field where the word is commonest (ranking.idf) and the word's
-        query weight `factor`. A field of weight 0 adds its matches with nothing."""
+        query weight `factor`. A field of weight 0 adds its matches with nothing. With
+        `within`, only those documents are scored."""
         searcher = self._searcher
         K1 = self._K1
         weighted: dict[int, float] = {}
         add = weighted.get
         for field, weight in weights.items():
+            frequencies = self._frequencies(field, text, shared)
+            if within is None:
+                found = frequencies.items()
+            else:
+                found = [(docnum, frequencies[docnum]) for docnum in within
+                         if docnum in frequencies]
             if weight <= 0:
-                for ids, _frequencies in self.postings(field, text, shared):
-                    for docnum in ids:
-                        weighted.setdefault(docnum, 0.0)
+                for docnum, _tf in found:
+                    weighted.setdefault(docnum, 0.0)
                 continue
             B = self._field_B.get(field, self._B)
             # weight * tf / (1 - B + B * length / average) = tf / (base + per_length * length)
             base = (1 - B) / weight
             per_length = B / ((searcher.avg_field_length(field) or 1) * weight)
             lengths = self._length_table(field)
-            for ids, frequencies in self.postings(field, text, shared):
-                for docnum, tf in zip(ids, frequencies, strict=True):
-                    weighted[docnum] = add(docnum, 0.0) + tf / (base + per_length * lengths[docnum])
+            for docnum, tf in found:
+                weighted[docnum] = add(docnum, 0.0) + tf / (base + per_length * lengths[docnum])
         if not weighted:
             return weighted
         frequency = max(searcher.doc_frequency(field, text) for field in weights)
@@ -417,30 +464,23 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, by
     return found
 
 
-def _postings_from(blocks: list, offset: int,
-                   wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
-    """_postings_of from blocks kept by BulkEvaluator.postings (global numbers)."""
-    found: dict[int, tuple[float, bytes]] = {}
-    if wanted is not None and not wanted:
-        return found
-    keep = None if wanted is None else set(wanted)
-    targets = None if wanted is None else [docnum + offset for docnum in wanted]
-    for ids, weights, values in blocks:
-        if targets is not None:
-            # Only blocks that span a wanted document (ids are in order).
-            position = bisect_left(targets, ids[0])
-            if position == len(targets) or targets[position] > ids[-1]:
-                continue
-        for docnum, weight, value in zip(ids, weights, values, strict=True):
-            if keep is None or docnum - offset in keep:
-                found[docnum - offset] = (weight, value)
-    return found
+def _postings_from(frequencies: dict[int, float], values: dict[int, bytes], offset: int,
+                   end: int, wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
+    """_postings_of for one leaf (global numbers offset to end) from what a request
+    kept of a word: its frequencies and values by global document number."""
+    if wanted is None:
+        return {docnum - offset: (frequencies[docnum], value)
+                for docnum, value in values.items() if offset <= docnum < end}
+    return {docnum: (frequencies[docnum + offset], values[docnum + offset])
+            for docnum in wanted if docnum + offset in values}
 
 
 def _read_block(matcher) -> None:
-    """Load a W3 matcher's current block: ids and weights (values stay undecoded).
-    Whoosh decodes the ids' deltas with a generator, a Python step per id;
+    """Load a block matcher's current block: ids and weights (values stay undecoded).
+    On W3's blocks Whoosh decodes the ids' gaps with a generator, a Python step per id;
     itertools.accumulate gives the same sums in C."""
+    if matcher._ids is None and type(matcher) is not W3LeafMatcher:
+        matcher._read_ids()
     if matcher._ids is None:
         if matcher._data is None:
             matcher._read_data()

@@ -1,0 +1,125 @@
+"""The Whoosh engine's posting blocks (whoosh_codec.ArrayCodec) hold exactly what W3's
+would: every document number, weight and value comes back, through Whoosh's matcher
+interface, and indexes whose older segments hold W3's blocks answer as before."""
+
+import shutil
+import tempfile
+from array import array
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import formats
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.filedb.filestore import FileStorage
+
+from tests.conftest import DATA
+from wiresearch import Archive
+from wiresearch.engine import whoosh_engine
+from wiresearch.engine.whoosh_codec import ArrayCodec, WireCodec
+
+WEIGHTS = st.one_of(
+    st.just(1.0),
+    st.integers(min_value=0, max_value=300).map(float),
+    st.integers(min_value=0, max_value=100_000).map(float),
+    st.floats(min_value=0.0, max_value=1e6, allow_nan=False, width=32),
+)
+
+
+@st.composite
+def posting_lists(draw):
+    gaps = draw(st.lists(st.one_of(st.integers(1, 3), st.integers(1, 300),
+                                   st.integers(1, 200_000)), min_size=1, max_size=400))
+    ids, docnum = [], -1
+    for gap in gaps:
+        docnum += gap
+        ids.append(docnum)
+    # One kind of weight per list, as a field's format gives: all 1, frequencies, or any.
+    kind = draw(st.sampled_from(["ones", "frequencies", "any"]))
+    if kind == "ones":
+        weights = [1.0] * len(ids)
+    elif kind == "frequencies":
+        weights = draw(st.lists(WEIGHTS.filter(float.is_integer), min_size=len(ids),
+                                max_size=len(ids)))
+    else:
+        weights = draw(st.lists(WEIGHTS, min_size=len(ids), max_size=len(ids)))
+    return ids, weights
+
+
+@settings(max_examples=60, deadline=None)
+@given(postings=posting_lists(), with_values=st.booleans(), compression=st.sampled_from([0, 3]),
+       data=st.data())
+def test_blocks_give_back_every_posting(postings, with_values, compression, data):
+    ids, weights = postings
+    field_format = formats.Positions() if with_values else formats.Existence()
+    if with_values:
+        values = [field_format.encode(sorted(data.draw(st.sets(
+            st.integers(0, 5000), min_size=1, max_size=8)))) for _ in ids]
+    else:
+        values = [b""] * len(ids)
+    codec = ArrayCodec(blocklimit=16, compression=compression)
+    with tempfile.TemporaryDirectory() as folder:
+        storage = FileStorage(folder)
+        postfile = storage.create_file("postings")
+        writer = codec.postings_writer(postfile)
+        writer.start_postings(field_format, W3TermInfo())
+        for docnum, weight, value in zip(ids, weights, values, strict=True):
+            writer.add_posting(docnum, weight, value, length=3)
+        terminfo = writer.finish_postings()
+        postfile.close()
+
+        readfile = storage.open_file("postings")
+        read = []
+        matcher = codec.postings_reader(readfile, terminfo, field_format)
+        while matcher.is_active():
+            read.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        expected_weights = list(array("f", weights))  # W3 keeps weights as 32-bit floats
+        assert read == list(zip(ids, expected_weights,
+                                values if with_values else [None] * len(ids), strict=True))
+        # Skipping lands on the same postings.
+        target = ids[len(ids) // 2]
+        skipping = codec.postings_reader(readfile, terminfo, field_format)
+        skipping.skip_to(target)
+        assert skipping.id() == target
+        assert terminfo.doc_frequency() == len(ids)
+        readfile.close()
+
+
+def _answers(archive: Archive) -> list:
+    queries = ["oil", '"oil prices"', "trade deficit japan", "cocoa OR coffee", "export*",
+               "country:US oil", "-oil"]
+    found = [sorted((hit.id, round(hit.score or 0, 9))
+                    for hit in archive.search(text, limit=1000).hits) for text in queries]
+    facets = archive.search("*", facets=["country", "topic", "year"]).to_dict()["facets"]
+    return [found, facets]
+
+
+def _codecs(archive: Archive) -> set[type]:
+    reader = archive._reader()._reader
+    return {type(leaf.segment().codec()) for leaf, _offset in reader.leaf_readers()}
+
+
+def test_segments_of_w3_blocks_open_and_answer_as_before(tmp_path, monkeypatch):
+    """An index whose first segment was written with W3's blocks (as every index was
+    before ArrayCodec) takes new segments of arrays and answers as an index written with
+    arrays alone."""
+    source = tmp_path / "data"
+    shutil.copytree(DATA, source)
+    later = tmp_path / "later"
+    shutil.move(source / "bbc", later)
+    mixed = Archive(tmp_path / "mixed")
+    monkeypatch.setattr(whoosh_engine, "ArrayCodec", WireCodec)
+    mixed.index([source], engine="whoosh")
+    monkeypatch.undo()
+    assert _codecs(mixed) == {WireCodec}
+    shutil.move(later, source / "bbc")
+    mixed.index([source])
+    assert ArrayCodec in _codecs(mixed)
+    answers = _answers(mixed)
+    mixed.close()
+
+    fresh = Archive(tmp_path / "fresh")
+    fresh.index([source], engine="whoosh")
+    assert _codecs(fresh) == {ArrayCodec}
+    assert answers == _answers(fresh)
+    fresh.close()

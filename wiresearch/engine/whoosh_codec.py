@@ -1,0 +1,216 @@
+"""How the Whoosh engine lays its segments out on disk: Whoosh's W3 codec, with posting
+blocks that read without unpickling.
+
+W3 writes each block of up to 128 postings as one pickled, compressed tuple (document
+gaps, weights, encoded positions): reading a block's document numbers unpickles a Python
+object for every posting, positions included, which was most of a search's time on
+common words. ArrayCodec writes the same postings as packed arrays: the gaps and weights
+in one compressed section, the positions in another that is read only when a phrase
+asks for them. Block headers, term statistics and everything else are W3's, so Whoosh's
+matchers, merging and segment handling work unchanged.
+
+A segment records the codec that wrote it, so segments written by WireCodec (W3's
+postings) still open, and merging them rewrites their postings as arrays.
+"""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from array import array
+from itertools import accumulate
+from operator import sub
+
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+    _lenfield,
+)
+from whoosh.compat import dumps
+from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+
+class _LengthCachingReader(W3PerDocReader):
+    """While writing postings Whoosh asks, for each one, the length of the field in its
+    document: a stat() to see whether the column exists, then a read from the column
+    file. Reading each length column once per segment removes most of that cost."""
+
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_known_columns", {})
+        if fieldname not in known:
+            known[fieldname] = super().has_column(fieldname)
+        return known[fieldname]
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        tables = self.__dict__.setdefault("_length_tables", {})
+        if fieldname not in tables:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            tables[fieldname] = None if reader is None else [
+                byte_to_length(value) if value else None for value in reader]
+        table = tables[fieldname]
+        return default if table is None else table[docnum]
+
+
+class WireCodec(W3Codec):
+    """W3 with the length-caching reader. Its postings are W3's: the segments it wrote
+    name it, so it stays as it is."""
+
+    def per_document_reader(self, storage, segment):
+        return _LengthCachingReader(storage, segment)
+
+
+class ArrayCodec(WireCodec):
+    """WireCodec with posting blocks stored as arrays (module docstring)."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        if byteids:  # term vectors, which the engine does not store: W3's blocks
+            return super().postings_writer(dbfile, byteids)
+        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit,
+                                   compression=self._compression,
+                                   inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+        offset, length = terminfo.extent()
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+# A block's data: a header, then section A, the document gaps as the narrowest unsigned
+# array type that holds them and the weights (nothing when all are 1, whole numbers as
+# bytes or shorts when they are), then section B, each value's length and the values
+# end to end (absent for formats without values). Both sections are zlib-compressed
+# when the block's info says so. Arrays are little-endian.
+_GAP_TYPES = "BHI"
+_WEIGHT_TYPES = (None, "B", "H", "f")
+_LENGTH_TYPE = "I"
+_HEADER_SIZE = 1 + 1 + _INT_SIZE
+
+
+def _narrowest(largest: int) -> int:
+    return 0 if largest < 1 << 8 else 1 if largest < 1 << 16 else 2
+
+
+def _packed(values: array) -> bytes:
+    if sys.byteorder != "little":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _unpacked(typecode: str, data: bytes) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
+
+
+class ArrayPostingsWriter(W3PostingsWriter):
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+
+        ids = self._ids
+        previous = array("I", [0])
+        previous.extend(ids[:-1])
+        gaps = array("I", map(sub, ids, previous))
+        gap_type = _narrowest(max(gaps))
+        weights = self._weights
+        if all(weight == 1.0 for weight in weights):
+            weight_type = 0
+        elif all(weight.is_integer() and weight >= 0 for weight in weights):
+            # Frequencies: bytes or shorts (type 3, past a short, keeps them as floats).
+            weight_type = 1 + _narrowest(int(max(weights)))
+        else:
+            weight_type = 3
+        section_a = _packed(array(_GAP_TYPES[gap_type], gaps))
+        if weight_type:
+            typecode = _WEIGHT_TYPES[weight_type]
+            section_a += _packed(array(typecode, map(int, weights)) if typecode != "f"
+                                 else weights)
+        values = self._values
+        if self._format.fixed_value_size() == 0 or not values:
+            section_b = b""
+        else:
+            if len(values) != len(ids):
+                raise ValueError("a posting block with some values missing")
+            section_b = _packed(array(_LENGTH_TYPE, map(len, values))) + b"".join(values)
+        comp = self._compression
+        if comp:
+            section_a = zlib.compress(section_a, comp)
+            if section_b:
+                section_b = zlib.compress(section_b, comp)
+        header = (bytes((gap_type, weight_type))
+                  + len(section_a).to_bytes(_INT_SIZE, "little"))
+        databytes = header + section_a + section_b
+
+        infobytes = self._info_bytes(comp)
+        blocklength = len(infobytes) + len(databytes)
+        postfile = self._postfile
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+    def _info_bytes(self, comp: int) -> bytes:
+        """W3's block info, which matchers read to skip a block without its data."""
+        ids = self._ids
+        return dumps((len(ids), ids[-1], self._maxweight, comp,
+                      length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    """W3's matcher over ArrayPostingsWriter's blocks: a block's document numbers and
+    weights are decoded together, its values only when asked for."""
+
+    def _read_data(self):
+        self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        data = self._data
+        gap_type, weight_type = data[0], data[1]
+        length = int.from_bytes(data[2:_HEADER_SIZE], "little")
+        section = data[_HEADER_SIZE:_HEADER_SIZE + length]
+        if self._compression:
+            section = zlib.decompress(section)
+        count = self._blocklength
+        gaps = array(_GAP_TYPES[gap_type])
+        split = gaps.itemsize * count
+        self._ids = tuple(accumulate(_unpacked(gaps.typecode, section[:split])))
+        if weight_type == 0:
+            self._weights = array("f", [1.0]) * count
+        elif _WEIGHT_TYPES[weight_type] == "f":
+            self._weights = _unpacked("f", section[split:])
+        else:
+            self._weights = array("f", _unpacked(_WEIGHT_TYPES[weight_type], section[split:]))
+
+    def _read_weights(self):
+        self._read_ids()
+
+    def _read_values(self):
+        if self._data is None:
+            self._read_data()
+        data = self._data
+        length = int.from_bytes(data[2:_HEADER_SIZE], "little")
+        section = data[_HEADER_SIZE + length:]
+        count = self._blocklength
+        if not section:
+            self._values = (None,) * count
+            return
+        if self._compression:
+            section = zlib.decompress(section)
+        split = array(_LENGTH_TYPE).itemsize * count
+        ends = list(accumulate(_unpacked(_LENGTH_TYPE, section[:split])))
+        starts = [0, *ends[:-1]]
+        values = section[split:]
+        self._values = tuple(map(values.__getitem__, map(slice, starts, ends)))
