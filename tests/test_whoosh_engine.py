@@ -232,7 +232,9 @@ def test_postings_made_ahead_equal_those_made_by_the_writer(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["oil prices", "trade deficit japan", "cocoa OR coffee",
-                                  "dlrs mln", "oil prices -gas"])
+                                  "dlrs mln", "oil prices -gas",
+                                  # the phrase reads the words the bonus keeps
+                                  'oil prices "oil prices"'])
 def test_proximity_rescoring_equals_whoosh_on_its_window(searcher, text):
     """The bonus added to the best matches is what Whoosh's own phrases score them,
     across segments and deletions; below the window the BM25 order goes on."""

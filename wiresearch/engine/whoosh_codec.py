@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
+from collections.abc import Sequence
 from itertools import accumulate
 from operator import sub
 
@@ -206,11 +207,39 @@ class ArrayLeafMatcher(W3LeafMatcher):
         count = self._blocklength
         if not section:
             self._values = (None,) * count
-            return
-        if self._compression:
-            section = zlib.decompress(section)
-        split = array(_LENGTH_TYPE).itemsize * count
-        ends = list(accumulate(_unpacked(_LENGTH_TYPE, section[:split])))
-        starts = [0, *ends[:-1]]
-        values = section[split:]
-        self._values = tuple(map(values.__getitem__, map(slice, starts, ends)))
+        else:
+            self._values = _BlockValues(section, count, bool(self._compression))
+
+
+class _BlockValues(Sequence):
+    """A block's values (encoded positions), decompressed when one is first read and cut
+    out one by one as they are read: a phrase reads few of a common word's."""
+
+    __slots__ = ("_section", "_count", "_compressed", "_values", "_ends")
+
+    def __init__(self, section: bytes, count: int, compressed: bool):
+        self._section = section
+        self._count = count
+        self._compressed = compressed
+        self._values = b""
+        self._ends: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[number] for number in range(*index.indices(self._count)))
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("block value index out of range")
+        if self._ends is None:
+            section = self._section
+            if self._compressed:
+                section = zlib.decompress(section)
+            split = array(_LENGTH_TYPE).itemsize * self._count
+            self._ends = list(accumulate(_unpacked(_LENGTH_TYPE, section[:split])))
+            self._values = section[split:]
+        ends = self._ends
+        return self._values[ends[index - 1] if index else 0:ends[index]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pickle import loads
 
 from whoosh import collectors, formats
@@ -149,7 +149,7 @@ class BulkEvaluator:
                 if not candidates:
                     break
             for docnum in candidates or ():
-                positions = {word: decode(postings[word][docnum][1]) for word in distinct}
+                positions = {word: decode(_value(postings[word][docnum])) for word in distinct}
                 if _in_order([positions[word] for word in words], reach):
                     length = lengths[docnum + offset]
                     found[docnum + offset] = phrase.boost * sum(
@@ -312,17 +312,21 @@ class BulkEvaluator:
         keep_postings marked in `shared`, each document's encoded value (its positions)
         is kept there for the rest of the request."""
         keep = shared is not None and (field, text) in shared.get(_KEPT_WORDS, ())
-        values_found: dict[int, bytes] = {}
+        # The blocks' ids (global, so in order across leaves) and values, and each
+        # block's last id, to find a document's block by bisection.
+        lasts: list[int] = []
+        blocks: list[tuple] = []
         for leaf, offset in self._leaves:
             matcher = _leaf_matcher(leaf, field, text)
             if matcher is None:
                 continue
             for ids, weights, values in _blocks(matcher, offset, keep):
-                if keep:
-                    values_found.update(zip(ids, values, strict=True))
+                if keep and ids:
+                    lasts.append(ids[-1])
+                    blocks.append((ids, values))
                 yield ids, weights
         if keep:
-            shared[("values", field, text)] = values_found
+            shared[("values", field, text)] = (lasts, blocks)
 
     def _term(self, node: nodes.Term, scored: bool, shared: dict):
         schema = self._searcher.schema
@@ -424,12 +428,13 @@ def _leaf_matcher(leaf, field: str, text: str):
         return None
 
 
-def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
-    """A leaf matcher's postings as {document: (weight, encoded value)}, of the `wanted`
-    documents only (sorted) or all. Whoosh's W3 matcher is read a block at a time and a
+def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple]:
+    """A leaf matcher's postings as {document: (weight, a block's values, the index of
+    the document's value in them)} (see _value), of the `wanted` documents only
+    (sorted) or all. Whoosh's W3 matcher is read a block at a time and a
     block whose highest document is below the next wanted one is passed by its header,
     unread; anything else is read posting by posting."""
-    found: dict[int, tuple[float, bytes]] = {}
+    found: dict[int, tuple] = {}
     if wanted is not None and not wanted:
         return found
     keep = None if wanted is None else set(wanted)
@@ -437,7 +442,7 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, by
         while matcher.is_active():
             docnum = matcher.id()
             if keep is None or docnum in keep:
-                found[docnum] = (matcher.weight(), matcher.value())
+                found[docnum] = (matcher.weight(), (matcher.value(),), 0)
             matcher.next()
         return found
     position = 0  # of the next wanted document
@@ -452,10 +457,14 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, by
         _read_block(matcher)
         if matcher._values is None:
             matcher._read_values()
-        for docnum, weight, value in zip(matcher._ids, matcher._weights, matcher._values,
-                                         strict=True):
-            if keep is None or docnum in keep:
-                found[docnum] = (weight, value)
+        ids, weights, values = matcher._ids, matcher._weights, matcher._values
+        if keep is None:
+            found.update(zip(ids, zip(weights, repeat(values), range(len(ids))), strict=True))
+        else:
+            # Few wanted documents in a block of many: find each (ids are in order).
+            for docnum in keep.intersection(ids):
+                index = bisect_left(ids, docnum)
+                found[docnum] = (weights[index], values, index)
         if keep is not None:
             position = bisect_left(wanted, matcher._maxid + 1, position)
             if position == len(wanted):
@@ -464,15 +473,35 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple[float, by
     return found
 
 
-def _postings_from(frequencies: dict[int, float], values: dict[int, bytes], offset: int,
-                   end: int, wanted: list[int] | None) -> dict[int, tuple[float, bytes]]:
+def _postings_from(frequencies: dict[int, float], kept: tuple, offset: int, end: int,
+                   wanted: list[int] | None) -> dict[int, tuple]:
     """_postings_of for one leaf (global numbers offset to end) from what a request
-    kept of a word: its frequencies and values by global document number."""
+    kept of a word: its frequencies, and its blocks' ids and values (postings)."""
+    lasts, blocks = kept
+    found: dict[int, tuple] = {}
     if wanted is None:
-        return {docnum - offset: (frequencies[docnum], value)
-                for docnum, value in values.items() if offset <= docnum < end}
-    return {docnum: (frequencies[docnum + offset], values[docnum + offset])
-            for docnum in wanted if docnum + offset in values}
+        for ids, values in blocks[bisect_left(lasts, offset):]:
+            for index, docnum in enumerate(ids):
+                if docnum >= end:
+                    return found
+                if docnum >= offset:
+                    found[docnum - offset] = (frequencies[docnum], values, index)
+        return found
+    for docnum in wanted:
+        target = docnum + offset
+        block = bisect_left(lasts, target)
+        if block < len(lasts):
+            ids, values = blocks[block]
+            index = bisect_left(ids, target)
+            if index < len(ids) and ids[index] == target:
+                found[docnum] = (frequencies[target], values, index)
+    return found
+
+
+def _value(posting: tuple) -> bytes:
+    """The encoded value of a posting as _postings_of gives it."""
+    _weight, values, index = posting
+    return values[index]
 
 
 def _read_block(matcher) -> None:
