@@ -63,9 +63,19 @@ def test_blocks_give_back_every_posting(postings, with_values, compression, data
         writer = codec.postings_writer(postfile)
         writer.start_postings(field_format, W3TermInfo())
         for docnum, weight, value in zip(ids, weights, values, strict=True):
-            writer.add_posting(docnum, weight, value, length=3)
+            writer.add_posting(docnum, weight, value, length=docnum % 50 or None)
         terminfo = writer.finish_postings()
         postfile.close()
+        # A whole term at once (as the engine's pool gives it) writes the same bytes.
+        bulkfile = storage.create_file("bulk")
+        bulk = codec.postings_writer(bulkfile)
+        bulk.start_postings(field_format, W3TermInfo())
+        bulk.add_postings(list(zip(ids, weights, values, strict=True)),
+                          [docnum % 50 or None for docnum in range(ids[-1] + 1)])
+        bulk_info = bulk.finish_postings()
+        bulkfile.close()
+        assert storage.open_file("bulk").read() == storage.open_file("postings").read()
+        assert bulk_info.to_bytes() == terminfo.to_bytes()
 
         readfile = storage.open_file("postings")
         read = []

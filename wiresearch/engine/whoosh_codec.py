@@ -26,6 +26,7 @@ from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3FieldWriter,
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
@@ -48,13 +49,18 @@ class _LengthCachingReader(W3PerDocReader):
         return known[fieldname]
 
     def doc_field_length(self, docnum, fieldname, default=0):
+        table = self.field_lengths(fieldname)
+        return default if table is None else table[docnum]
+
+    def field_lengths(self, fieldname) -> list | None:
+        """Every document's length of the field (None where it is 0), or None when the
+        segment has no lengths for it."""
         tables = self.__dict__.setdefault("_length_tables", {})
         if fieldname not in tables:
             reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             tables[fieldname] = None if reader is None else [
                 byte_to_length(value) if value else None for value in reader]
-        table = tables[fieldname]
-        return default if table is None else table[docnum]
+        return tables[fieldname]
 
 
 class WireCodec(W3Codec):
@@ -67,6 +73,9 @@ class WireCodec(W3Codec):
 
 class ArrayCodec(WireCodec):
     """WireCodec with posting blocks stored as arrays (module docstring)."""
+
+    def field_writer(self, storage, segment):
+        return ArrayFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors, which the engine does not store: W3's blocks
@@ -82,6 +91,31 @@ class ArrayCodec(WireCodec):
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
+class ArrayFieldWriter(W3FieldWriter):
+    def add_postings(self, schema, lengths, items):
+        """Whoosh's add_postings, which takes postings one by one; postings that come
+        grouped by term (`items.by_term()`, as the engine's pool gives them) are
+        written a term at a time."""
+        by_term = getattr(items, "by_term", None)
+        if by_term is None:
+            return super().add_postings(schema, lengths, items)
+        field_lengths = getattr(lengths, "field_lengths", None)
+        current = None
+        for fieldname, btext, postings in by_term():
+            if fieldname != current:
+                if current is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                table = field_lengths(fieldname) if field_lengths else None
+                current = fieldname
+            self.start_term(btext)
+            self._postwriter.add_postings(postings, table)
+            self.finish_term()
+        if current is not None:
+            self.finish_field()
+        return None
+
+
 # A block's data: a header, then section A, the document gaps as the narrowest unsigned
 # array type that holds them and the weights (nothing when all are 1, whole numbers as
 # bytes or shorts when they are), then section B, each value's length and the values
@@ -91,10 +125,21 @@ _GAP_TYPES = "BHI"
 _WEIGHT_TYPES = (None, "B", "H", "f")
 _LENGTH_TYPE = "I"
 _HEADER_SIZE = 1 + 1 + _INT_SIZE
+# Set in a header byte when its section is compressed. Sections shorter than
+# _COMPRESS_FROM bytes (the blocks of the many rare words) are not: zlib would cost
+# more than it saves, writing and reading.
+_COMPRESSED = 0x80
+_COMPRESS_FROM = 64
 
 
 def _narrowest(largest: int) -> int:
     return 0 if largest < 1 << 8 else 1 if largest < 1 << 16 else 2
+
+
+def _compressed(section: bytes, level: int) -> tuple[bytes, int]:
+    if level and len(section) >= _COMPRESS_FROM:
+        return zlib.compress(section, level), _COMPRESSED
+    return section, 0
 
 
 def _packed(values: array) -> bytes:
@@ -113,6 +158,26 @@ def _unpacked(typecode: str, data: bytes) -> array:
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
+    def add_postings(self, postings: list[tuple[int, float, bytes | None]],
+                     lengths: list | None) -> None:
+        """A whole term's postings, (document, weight, value) in document order, a
+        block at a time instead of one add_posting() each. `lengths` gives each
+        document's length of the field (None or 0 where unknown). The last block stays
+        buffered for finish_postings(), as add_posting() leaves it."""
+        limit = self._blocklimit
+        for start in range(0, len(postings), limit):
+            docnums, weights, values = zip(*postings[start:start + limit], strict=True)
+            self._ids = array("I", docnums)
+            self._weights = array("f", weights)
+            self._values = [value for value in values if value]
+            self._maxweight = max(0, max(self._weights))
+            if lengths is not None:
+                known = [length for length in map(lengths.__getitem__, docnums) if length]
+                if known:
+                    self._minlength, self._maxlength = min(known), max(known)
+            if start + limit < len(postings):
+                self._write_block()
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -144,11 +209,9 @@ class ArrayPostingsWriter(W3PostingsWriter):
                 raise ValueError("a posting block with some values missing")
             section_b = _packed(array(_LENGTH_TYPE, map(len, values))) + b"".join(values)
         comp = self._compression
-        if comp:
-            section_a = zlib.compress(section_a, comp)
-            if section_b:
-                section_b = zlib.compress(section_b, comp)
-        header = (bytes((gap_type, weight_type))
+        section_a, packed_a = _compressed(section_a, comp)
+        section_b, packed_b = _compressed(section_b, comp)
+        header = (bytes((gap_type | packed_a, weight_type | packed_b))
                   + len(section_a).to_bytes(_INT_SIZE, "little"))
         databytes = header + section_a + section_b
 
@@ -179,10 +242,10 @@ class ArrayLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         data = self._data
-        gap_type, weight_type = data[0], data[1]
+        gap_type, weight_type = data[0] & ~_COMPRESSED, data[1] & ~_COMPRESSED
         length = int.from_bytes(data[2:_HEADER_SIZE], "little")
         section = data[_HEADER_SIZE:_HEADER_SIZE + length]
-        if self._compression:
+        if data[0] & _COMPRESSED:
             section = zlib.decompress(section)
         count = self._blocklength
         gaps = array(_GAP_TYPES[gap_type])
@@ -208,7 +271,7 @@ class ArrayLeafMatcher(W3LeafMatcher):
         if not section:
             self._values = (None,) * count
         else:
-            self._values = _BlockValues(section, count, bool(self._compression))
+            self._values = _BlockValues(section, count, bool(data[1] & _COMPRESSED))
 
 
 class _BlockValues(Sequence):

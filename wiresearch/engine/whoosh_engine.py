@@ -233,18 +233,35 @@ class TermPool:
             self._ordered = False
         self._last_docnum = docnum
 
-    def iter_postings(self):
+    def iter_postings(self) -> _PooledPostings:
+        return _PooledPostings(self)
+
+    def by_term(self):
+        """(fieldname, text, [(docnum, weight, value), ...]) for each term, in order."""
         for key in sorted(self.terms):
             fieldname, text = key
             postings = self.terms[key]
             if not self._ordered:
                 postings.sort(key=_docnum_of)
-            for docnum, weight, value in postings:
-                yield fieldname, text, docnum, weight, value
+            yield fieldname, text, postings
 
     def cleanup(self) -> None:
         self.terms = {}
         self.postings = 0
+
+
+class _PooledPostings:
+    """A pool's postings in term order: one (fieldname, text, docnum, weight, value) at
+    a time, as Whoosh's field writers take them, or a whole term at a time through
+    by_term(), as ArrayCodec's field writer takes them."""
+
+    def __init__(self, pool: TermPool):
+        self.by_term = pool.by_term
+
+    def __iter__(self):
+        for fieldname, text, postings in self.by_term():
+            for docnum, weight, value in postings:
+                yield fieldname, text, docnum, weight, value
 
 
 def _docnum_of(posting: tuple[int, float, bytes | None]) -> int:
