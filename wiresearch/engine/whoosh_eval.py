@@ -16,6 +16,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from itertools import accumulate, repeat
+from operator import mul, truediv
 from pickle import loads
 
 from whoosh import collectors, formats
@@ -48,6 +49,7 @@ class BulkEvaluator:
         for leaf, offset in self._leaves:
             self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
         self._lengths: dict[str, list[int]] = {}
+        self._norms: dict[str, array] = {}
         self._columns: dict[str, list] = {}
 
     # Public. `shared` is a dict the caller keeps for one request (a search and its
@@ -148,12 +150,31 @@ class BulkEvaluator:
                 candidates = sorted(postings[word])
                 if not candidates:
                     break
-            for docnum in candidates or ():
-                positions = {word: decode(_value(postings[word][docnum])) for word in distinct}
-                if _in_order([positions[word] for word in words], reach):
+            if not candidates:
+                continue
+            tables = [postings[word] for word in words]
+            scorers = [score_of[word] for word in words]
+            if len(words) == 2 and reach == 1:
+                # Two words side by side, the commonest phrase: one set test.
+                first_table, second_table = tables
+                score_first, score_second = scorers
+                for docnum in candidates:
+                    first, second = first_table[docnum], second_table[docnum]
+                    before = decode(first[1][first[2]])
+                    if set(before).isdisjoint(map(_less_one, decode(second[1][second[2]]))):
+                        continue
+                    length = lengths[docnum + offset]
+                    found[docnum + offset] = phrase.boost * (
+                        score_first(first[0], length) + score_second(second[0], length))
+                continue
+            for docnum in candidates:
+                entries = [table[docnum] for table in tables]
+                if _in_order([decode(values[index]) for _weight, values, index in entries],
+                             reach):
                     length = lengths[docnum + offset]
                     found[docnum + offset] = phrase.boost * sum(
-                        score_of[word](postings[word][docnum][0], length) for word in words)
+                        score(entry[0], length) for score, entry in zip(scorers, entries,
+                                                                        strict=True))
         return found
 
     def _matcher_scores(self, node: nodes.Node, wanted: list[int]):
@@ -367,34 +388,52 @@ class BulkEvaluator:
         weight * tf / (1 - B + B * length / average length), saturated once with K1, times
         the idf of the field where the word is commonest (ranking.idf) and the word's
         query weight `factor`. A field of weight 0 adds its matches with nothing. With
-        `within`, only those documents are scored."""
-        searcher = self._searcher
+        `within`, only those documents are scored.
+
+        Common words have a posting in most stories: the field with the most postings
+        is scored with map() over whole lists (C loops) and only the others, one
+        posting at a time, added to it."""
         K1 = self._K1
+        found = {field: self._frequencies(field, text, shared) for field in weights}
+        if within is not None:
+            found = {field: {docnum: frequencies[docnum] for docnum in within
+                             if docnum in frequencies}
+                     for field, frequencies in found.items()}
+        # Largest first; fields of weight 0 last, so that they only add missing matches.
+        order = sorted(weights, key=lambda field: (weights[field] <= 0, -len(found[field])))
         weighted: dict[int, float] = {}
-        add = weighted.get
-        for field, weight in weights.items():
-            frequencies = self._frequencies(field, text, shared)
-            if within is None:
-                found = frequencies.items()
-            else:
-                found = [(docnum, frequencies[docnum]) for docnum in within
-                         if docnum in frequencies]
+        for field in order:
+            weight, frequencies = weights[field], found[field]
             if weight <= 0:
-                for docnum, _tf in found:
+                for docnum in frequencies:
                     weighted.setdefault(docnum, 0.0)
                 continue
-            B = self._field_B.get(field, self._B)
-            # weight * tf / (1 - B + B * length / average) = tf / (base + per_length * length)
-            base = (1 - B) / weight
-            per_length = B / ((searcher.avg_field_length(field) or 1) * weight)
-            lengths = self._length_table(field)
-            for docnum, tf in found:
-                weighted[docnum] = add(docnum, 0.0) + tf / (base + per_length * lengths[docnum])
+            norms = self._norm_table(field)
+            if not weighted:
+                docs = list(frequencies)
+                weighted = dict(zip(docs, map(weight.__mul__, map(
+                    mul, frequencies.values(), map(norms.__getitem__, docs))), strict=True))
+                continue
+            add = weighted.get
+            for docnum, tf in frequencies.items():
+                weighted[docnum] = add(docnum, 0.0) + weight * tf * norms[docnum]
         if not weighted:
             return weighted
-        frequency = max(searcher.doc_frequency(field, text) for field in weights)
+        frequency = max(self._searcher.doc_frequency(field, text) for field in weights)
         numerator = factor * ranking.idf(self._doc_count_all, frequency) * (K1 + 1)
-        return {docnum: numerator * tf / (K1 + tf) for docnum, tf in weighted.items()}
+        sums = list(weighted.values())
+        return dict(zip(weighted, map(truediv, map(numerator.__mul__, sums),
+                                      map(K1.__add__, sums)), strict=True))
+
+    def _norm_table(self, field: str) -> array:
+        """Each document's BM25 length normalization of `field`,
+        1 / (1 - B + B * length / average length), made once per searcher."""
+        if field not in self._norms:
+            B = self._field_B.get(field, self._B)
+            average = self._searcher.avg_field_length(field) or 1
+            self._norms[field] = array("d", (1.0 / (1 - B + B * length / average)
+                                             for length in self._length_table(field)))
+        return self._norms[field]
 
     def _length_table(self, field: str) -> list[int]:
         """Each document's (quantized) length of `field`, as Whoosh's scorer sees it."""
@@ -459,7 +498,8 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple]:
             matcher._read_values()
         ids, weights, values = matcher._ids, matcher._weights, matcher._values
         if keep is None:
-            found.update(zip(ids, zip(weights, repeat(values), range(len(ids))), strict=True))
+            found.update(zip(ids, zip(weights, repeat(values), range(len(ids)), strict=False),
+                             strict=True))
         else:
             # Few wanted documents in a block of many: find each (ids are in order).
             for docnum in keep.intersection(ids):
@@ -498,10 +538,8 @@ def _postings_from(frequencies: dict[int, float], kept: tuple, offset: int, end:
     return found
 
 
-def _value(posting: tuple) -> bytes:
-    """The encoded value of a posting as _postings_of gives it."""
-    _weight, values, index = posting
-    return values[index]
+def _less_one(position: int) -> int:
+    return position - 1
 
 
 def _read_block(matcher) -> None:
