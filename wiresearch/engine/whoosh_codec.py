@@ -116,11 +116,12 @@ class ArrayFieldWriter(W3FieldWriter):
         return None
 
 
-# A block's data: a header, then section A, the document gaps as the narrowest unsigned
-# array type that holds them and the weights (nothing when all are 1, whole numbers as
-# bytes or shorts when they are), then section B, each value's length and the values
-# end to end (absent for formats without values). Both sections are zlib-compressed
-# when the block's info says so. Arrays are little-endian.
+# A block's data: a header (the gaps' array type, the weights' type, each with the
+# _COMPRESSED flag of its section, then section A's length in 4 bytes), then section A,
+# the document gaps as the narrowest unsigned array type that holds them and the
+# weights (nothing when all are 1, whole numbers as bytes or shorts when they are), then
+# section B, each value's length and the values end to end (absent for formats without
+# values). Arrays are little-endian.
 _GAP_TYPES = "BHI"
 _WEIGHT_TYPES = (None, "B", "H", "f")
 _LENGTH_TYPE = "I"

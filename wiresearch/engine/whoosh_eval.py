@@ -134,7 +134,7 @@ class BulkEvaluator:
         for leaf, offset, targets in self._per_leaf(wanted):
             if targets is not None and not targets:
                 continue
-            postings: dict[str, dict[int, tuple[float, bytes]]] = {}
+            postings: dict[str, dict[int, tuple]] = {}  # see _postings_of
             candidates = targets
             for word in distinct:
                 values = shared.get(("values", field, word))
