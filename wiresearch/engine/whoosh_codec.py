@@ -171,7 +171,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
             self._ids = array("I", docnums)
             self._weights = array("f", weights)
             self._values = [value for value in values if value]
-            self._maxweight = max(0, max(self._weights))
+            self._maxweight = max(0, max(weights))  # as add_posting(): before rounding
             if lengths is not None:
                 known = [length for length in map(lengths.__getitem__, docnums) if length]
                 if known:

@@ -283,6 +283,10 @@ class BulkEvaluator:
             for child in positive:
                 for docnum, score in self._scores_within(child, matched, shared).items():
                     result[docnum] += score
+        for child in positive:
+            word = ranking.word_in_fields(child)
+            if word is not None:
+                self._release(word[0], word[1], shared)
         return result
 
     def _matches(self, node: nodes.Node, shared: dict):
@@ -304,8 +308,9 @@ class BulkEvaluator:
         return {docnum: scores[docnum] for docnum in within if docnum in scores}
 
     def _frequencies(self, field: str, text: str, shared: dict) -> dict[int, float]:
-        """A term's weight (its frequency) in each document that has it, read once per
-        request."""
+        """A term's weight (its frequency) in each document that has it, kept in
+        `shared` until _release: an AND reads them to find its matches, then to score
+        them, and a proximity bonus reads them again."""
         key = ("frequencies", field, text)
         if key not in shared:
             found: dict[int, float] = {}
@@ -313,6 +318,14 @@ class BulkEvaluator:
                 found.update(zip(ids, weights, strict=True))
             shared[key] = found
         return shared[key]
+
+    def _release(self, text: str, fields, shared: dict) -> None:
+        """Drop a word's frequencies from `shared` once scored, unless a proximity bonus
+        will read them: on a large archive a common word's are tens of megabytes."""
+        kept = shared.get(_KEPT_WORDS, ())
+        for field in fields:
+            if (field, text) not in kept:
+                shared.pop(("frequencies", field, text), None)
 
     def _all(self, scored: bool):
         if scored:
@@ -395,6 +408,8 @@ class BulkEvaluator:
         posting at a time, added to it."""
         K1 = self._K1
         found = {field: self._frequencies(field, text, shared) for field in weights}
+        if within is None:
+            self._release(text, weights, shared)  # an AND releases them itself
         if within is not None:
             found = {field: {docnum: frequencies[docnum] for docnum in within
                              if docnum in frequencies}
