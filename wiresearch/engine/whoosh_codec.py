@@ -305,5 +305,6 @@ class _BlockValues(Sequence):
             split = array(_LENGTH_TYPE).itemsize * self._count
             self._ends = list(accumulate(_unpacked(_LENGTH_TYPE, section[:split])))
             self._values = section[split:]
+            self._section = b""  # decoded: the compressed copy is not needed again
         ends = self._ends
         return self._values[ends[index - 1] if index else 0:ends[index]]

@@ -132,8 +132,6 @@ class BulkEvaluator:
         score_of = {word: self._bm25_of(field, word) for word in distinct}
         found: dict[int, float] = {}
         for leaf, offset, targets in self._per_leaf(wanted):
-            if targets is not None and not targets:
-                continue
             postings: dict[str, dict[int, tuple]] = {}  # see _postings_of
             candidates = targets
             for word in distinct:
@@ -180,8 +178,6 @@ class BulkEvaluator:
     def _matcher_scores(self, node: nodes.Node, wanted: list[int]):
         query = self._compile(node)
         for leaf, offset, targets in self._per_leaf(wanted):
-            if not targets:
-                continue
             searcher = self._leaf_searchers[leaf]
             matcher = query.matcher(searcher, searcher.context())
             for target in targets:
@@ -192,14 +188,17 @@ class BulkEvaluator:
                 yield target + offset, matcher.score()
 
     def _per_leaf(self, wanted: list[int] | None):
-        """For each leaf, in order: (leaf reader, its offset, the wanted documents in it
-        by leaf number), or with None for `wanted`, None (all its documents)."""
+        """(leaf reader, its offset, the wanted documents in it by leaf number) for each
+        leaf that holds one, or with None for `wanted`, every leaf with None (all its
+        documents)."""
         for leaf, offset in self._leaves:
             if wanted is None:
                 yield leaf, offset, None
                 continue
             end = offset + leaf.doc_count_all()
-            yield leaf, offset, [docnum - offset for docnum in wanted if offset <= docnum < end]
+            targets = [docnum - offset for docnum in wanted if offset <= docnum < end]
+            if targets:
+                yield leaf, offset, targets
 
     def _bm25_parts(self, field: str, text: str) -> tuple[float, float, float]:
         """(numerator, base, per_length) of a word's BM25 in `field`, unboosted:
@@ -410,7 +409,7 @@ class BulkEvaluator:
         found = {field: self._frequencies(field, text, shared) for field in weights}
         if within is None:
             self._release(text, weights, shared)  # an AND releases them itself
-        if within is not None:
+        else:
             found = {field: {docnum: frequencies[docnum] for docnum in within
                              if docnum in frequencies}
                      for field, frequencies in found.items()}
@@ -484,10 +483,10 @@ def _leaf_matcher(leaf, field: str, text: str):
 
 def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple]:
     """A leaf matcher's postings as {document: (weight, a block's values, the index of
-    the document's value in them)} (see _value), of the `wanted` documents only
-    (sorted) or all. Whoosh's W3 matcher is read a block at a time and a
-    block whose highest document is below the next wanted one is passed by its header,
-    unread; anything else is read posting by posting."""
+    the document's value in them)}, of the `wanted` documents only (sorted) or all. A
+    block matcher is read a block at a time and a block whose highest document is below
+    the next wanted one is passed by its header, unread; anything else is read posting
+    by posting."""
     found: dict[int, tuple] = {}
     if wanted is not None and not wanted:
         return found
@@ -520,7 +519,6 @@ def _postings_of(matcher, wanted: list[int] | None) -> dict[int, tuple]:
             for docnum in keep.intersection(ids):
                 index = bisect_left(ids, docnum)
                 found[docnum] = (weights[index], values, index)
-        if keep is not None:
             position = bisect_left(wanted, matcher._maxid + 1, position)
             if position == len(wanted):
                 break
