@@ -2,6 +2,7 @@
 
 import gzip
 import shutil
+from html.entities import codepoint2name
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,6 +56,60 @@ def test_truncated_reuters_record_is_reported_and_the_rest_read(tmp_path):
     items = read(path)
     assert [r.native_id for r in records(items)] == ["1", "2"]
     assert any("truncated" in r.reason and r.position == "record 3" for r in rejections(items))
+
+
+REUTERS_BY_ANOTHER_TOOL = """<reuters newid="7" lewissplit="TEST">
+<date> 3-MAR-1987 10:00:00.00&#5;&#5;&#5;F</date>
+<places><d>usa</d><D>uk</D></places><topics><d>trade</d></topics>
+<text><title>AT&T SELLS CAF&Eacute; &amp; BAR</title>
+<dateline>NEW YORK, March 3 - </dateline>
+<body>Sales rose&#3; 5&#x25; at &lt;Parlux Inc> &foo; said. Reuter&#3;</body></text>
+</reuters>"""
+
+
+def test_reuters_record_written_by_another_tool_keeps_its_text(tmp_path):
+    # Lower-case tags, HTML's named entities, a bare ampersand, control references: none
+    # of them XML, all of them SGML that archives hold.
+    path = tmp_path / "other.sgm"
+    path.write_text(REUTERS_BY_ANOTHER_TOOL, encoding="utf-8")
+    [record] = records(read(path))
+    assert record.attributes == {"newid": "7", "lewissplit": "TEST"}
+    article = normalize(record).article
+    assert article.id == "reuters21578:7"
+    assert article.headline == "AT&T SELLS CAF\u00c9 & BAR"
+    assert article.body == "Sales rose 5% at <Parlux Inc> &foo; said."
+    assert article.dateline == "NEW YORK"
+    assert article.countries == ("US", "GB")
+    assert article.date.isoformat().startswith("1987-03-03T10:00")
+
+
+_PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"))
+
+
+def _sgml_escaped(text: str, choices: list[int]) -> str:
+    """`text` as an SGML writer may put it: each character as itself (`<` and `&` must be
+    escaped), as a numeric reference, or as a named entity."""
+    out = []
+    for character, choice in zip(text, choices[:len(text)], strict=True):
+        name = codepoint2name.get(ord(character))
+        if choice == 2 and name:
+            out.append(f"&{name};")
+        elif choice >= 1 or character in "<&":
+            out.append(f"&#{ord(character)};")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(_PRINTABLE, min_size=1, max_size=60), st.text(_PRINTABLE, max_size=200),
+       st.lists(st.integers(0, 2), min_size=260, max_size=260))
+def test_reuters_reader_gives_back_any_escaped_text(headline, body, choices):
+    chunk = (f'<REUTERS NEWID="1"><TEXT><TITLE>{_sgml_escaped(headline, choices)}</TITLE>'
+             f"<BODY>{_sgml_escaped(body, choices[60:])}</BODY></TEXT></REUTERS>")
+    [record] = [item for item in read_source(SourceFile("x.sgm", chunk.encode()))
+                if isinstance(item, RawRecord)]
+    assert (record.headline, record.body) == (headline, body)
 
 
 def test_countrywire_sample():
