@@ -2,6 +2,7 @@
 would: every document number, weight and value comes back, through Whoosh's matcher
 interface, and indexes whose older segments hold W3's blocks answer as before."""
 
+import itertools
 import shutil
 import tempfile
 from array import array
@@ -15,7 +16,7 @@ from whoosh.filedb.filestore import FileStorage
 from tests.conftest import DATA
 from wiresearch import Archive
 from wiresearch.engine import whoosh_engine
-from wiresearch.engine.whoosh_codec import ArrayCodec, WireCodec
+from wiresearch.engine.whoosh_codec import ArrayCodec, WireCodec, _block_ids
 
 WEIGHTS = st.one_of(
     st.just(1.0),
@@ -95,6 +96,36 @@ def test_blocks_give_back_every_posting(postings, with_values, compression, data
         assert skipping.id() == target
         assert terminfo.doc_frequency() == len(ids)
         readfile.close()
+
+
+def _block_file_size(folder, ids) -> int:
+    storage = FileStorage(folder)
+    postfile = storage.create_file(f"block-{ids[0]}")
+    writer = ArrayCodec(compression=0).postings_writer(postfile)
+    writer.start_postings(formats.Existence(), W3TermInfo())
+    for docnum in ids:
+        writer.add_posting(docnum, 1.0, b"")
+    writer.finish_postings()
+    size = postfile.tell()
+    postfile.close()
+    return size
+
+
+def test_a_dense_block_takes_narrow_gaps_wherever_it_lies_in_the_segment(tmp_path):
+    # 128 neighbouring documents: one-byte gaps at the start of a segment and past its
+    # 300,000th document alike (counted up from 0, the first gap would need four bytes).
+    start = _block_file_size(tmp_path, list(range(128)))
+    far = _block_file_size(tmp_path, list(range(300_000, 300_128)))
+    assert far - start < 16  # the block info's larger numbers, pickled
+
+
+@given(st.lists(st.integers(0, 2**31), min_size=1, max_size=200, unique=True))
+def test_block_ids_read_from_either_layout(ids):
+    ids.sort()
+    up_from_zero = array("I", [ids[0]] + [b - a for a, b in itertools.pairwise(ids)])
+    back_from_last = array("I", [ids[-1] - ids[0]]) + up_from_zero[1:]
+    assert _block_ids(up_from_zero, None) == tuple(ids)
+    assert _block_ids(back_from_last, ids[-1]) == tuple(ids)
 
 
 def _answers(archive: Archive) -> list:

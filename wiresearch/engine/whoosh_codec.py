@@ -118,7 +118,8 @@ class ArrayFieldWriter(W3FieldWriter):
 
 # A block's data: a header (the gaps' array type, the weights' type, each with the
 # _COMPRESSED flag of its section, then section A's length in 4 bytes), then section A,
-# the document gaps as the narrowest unsigned array type that holds them and the
+# the document gaps (the first counted back from the block's last document, which its
+# W3 block info holds) as the narrowest unsigned array type that holds them and the
 # weights (nothing when all are 1, whole numbers as bytes or shorts when they are), then
 # section B, each value's length and the values end to end (absent for formats without
 # values). Arrays are little-endian.
@@ -131,6 +132,12 @@ _HEADER_SIZE = 1 + 1 + _INT_SIZE
 # more than it saves, writing and reading.
 _COMPRESSED = 0x80
 _COMPRESS_FROM = 64
+# Set in the gap type's byte when the first gap counts back from the block's last
+# document. Blocks written without it counted the first gap up from 0, which made it
+# the block's document number itself: past document 255 of a segment every block took
+# wider gaps than its own span needed. They still read.
+_FROM_LAST = 0x40
+_FLAGS = _COMPRESSED | _FROM_LAST
 
 
 def _narrowest(largest: int) -> int:
@@ -188,6 +195,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         previous = array("I", [0])
         previous.extend(ids[:-1])
         gaps = array("I", map(sub, ids, previous))
+        gaps[0] = ids[-1] - ids[0]
         gap_type = _narrowest(max(gaps))
         weights = self._weights
         if all(weight == 1.0 for weight in weights):
@@ -212,7 +220,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         comp = self._compression
         section_a, packed_a = _compressed(section_a, comp)
         section_b, packed_b = _compressed(section_b, comp)
-        header = (bytes((gap_type | packed_a, weight_type | packed_b))
+        header = (bytes((gap_type | packed_a | _FROM_LAST, weight_type | packed_b))
                   + len(section_a).to_bytes(_INT_SIZE, "little"))
         databytes = header + section_a + section_b
 
@@ -243,7 +251,7 @@ class ArrayLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         data = self._data
-        gap_type, weight_type = data[0] & ~_COMPRESSED, data[1] & ~_COMPRESSED
+        gap_type, weight_type = data[0] & ~_FLAGS, data[1] & ~_FLAGS
         length = int.from_bytes(data[2:_HEADER_SIZE], "little")
         section = data[_HEADER_SIZE:_HEADER_SIZE + length]
         if data[0] & _COMPRESSED:
@@ -251,7 +259,8 @@ class ArrayLeafMatcher(W3LeafMatcher):
         count = self._blocklength
         gaps = array(_GAP_TYPES[gap_type])
         split = gaps.itemsize * count
-        self._ids = tuple(accumulate(_unpacked(gaps.typecode, section[:split])))
+        self._ids = _block_ids(_unpacked(gaps.typecode, section[:split]),
+                               self._maxid if data[0] & _FROM_LAST else None)
         if weight_type == 0:
             self._weights = array("f", [1.0]) * count
         elif _WEIGHT_TYPES[weight_type] == "f":
@@ -273,6 +282,14 @@ class ArrayLeafMatcher(W3LeafMatcher):
             self._values = (None,) * count
         else:
             self._values = _BlockValues(section, count, bool(data[1] & _COMPRESSED))
+
+
+def _block_ids(gaps: array, last: int | None) -> tuple[int, ...]:
+    """A block's document numbers from its gaps; `last` is the block's last document
+    when the first gap counts back from it, None when it counts up from 0."""
+    if last is None:
+        return tuple(accumulate(gaps))
+    return tuple(accumulate(gaps[1:], initial=last - gaps[0]))
 
 
 class _BlockValues(Sequence):
