@@ -25,9 +25,12 @@ from wiresearch import analysis, formats, nodes  # noqa: E402
 from wiresearch.dates import epoch_seconds  # noqa: E402
 from wiresearch.engine import engine_class, tantivy_engine  # noqa: E402
 from wiresearch.engine.tantivy_analysis import (  # noqa: E402
+    FOLDED_ANALYZER,
+    LEGACY_ANALYZER,
+    folded_analyzer,
     index_term,
     indexed_text,
-    text_analyzer,
+    words_analyzer,
 )
 from wiresearch.errors import IndexNotFoundError  # noqa: E402
 from wiresearch.model import Article, RawRecord  # noqa: E402
@@ -305,9 +308,9 @@ ACCENTED = ("Zürich São Paulo Kraków Łódź Øresund Ærø Reykjavík Þórs
             "Москва Київ ёлка 서울 ŋə " + "x" * 45 + " end " + "é" * 25 + " ﷺ" * 13)
 
 
-def tantivy_terms(text: str) -> list[tuple[int, str]]:
+def tantivy_terms(text: str, analyzer=words_analyzer) -> list[tuple[int, str]]:
     return [(token.position, token.text)
-            for token in text_analyzer().pre_tokenize(indexed_text(text)).tokens]
+            for token in analyzer().pre_tokenize(indexed_text(text)).tokens]
 
 
 def python_terms(text: str) -> list[tuple[int, str]]:
@@ -323,15 +326,23 @@ def test_analysis_matches_python(articles):
     for text in texts:
         expected = python_terms(text)
         assert tantivy_terms(text) == expected
+        # Indexes of the earlier folded layout find the same words with their pattern.
+        assert tantivy_terms(text, folded_analyzer) == expected
         # The bulk path the Whoosh engine indexes with gives the same.
         assert [(position, index_term(found)) for position, found in
                 enumerate(analysis.positioned_terms(text)) if found is not None] == expected
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
+@given(st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60),
+    # ASCII text takes its own path; words around the 40-byte limit are dropped.
+    st.lists(st.one_of(st.text("ab_9", min_size=1, max_size=45), st.sampled_from(
+        [" ", ". ", "\t", "\n", "-", "U.S.", "'s "])), max_size=12).map("".join)))
 def test_analysis_matches_python_on_any_text(text):
-    assert tantivy_terms(text) == python_terms(text)
+    expected = python_terms(text)
+    assert tantivy_terms(text) == expected
+    assert tantivy_terms(text, folded_analyzer) == expected
 
 
 @pytest.fixture
@@ -412,7 +423,7 @@ def test_an_index_of_the_legacy_layout_is_read_and_grows_consistently(articles, 
     chosen = [a for a in articles if a.date is not None][:60]
     legacy_path = tmp_path / "legacy"
     legacy_path.mkdir()
-    tantivy_engine.tantivy.Index(tantivy_engine._schema(folded=False), path=str(legacy_path),
+    tantivy_engine.tantivy.Index(tantivy_engine._schema(LEGACY_ANALYZER), path=str(legacy_path),
                                  reuse=False)
     legacy = engine_class("tantivy").open(legacy_path)
     assert not legacy.folded and legacy.advice()
@@ -432,6 +443,44 @@ def test_an_index_of_the_legacy_layout_is_read_and_grows_consistently(articles, 
             assert old.count(node) == expected.count(node), word
     for engine in (legacy, whoosh, current):
         engine.close()
+
+
+def test_an_index_of_the_earlier_folded_layout_grows_consistently(articles, tmp_path):
+    """Indexes whose tokenizer split folded text with a pattern (before the text came
+    split at spaces) take today's text and find the same words as a new index."""
+    chosen = [a for a in articles if a.date is not None][:60]
+    earlier_path = tmp_path / "earlier"
+    earlier_path.mkdir()
+    tantivy_engine.tantivy.Index(tantivy_engine._schema(FOLDED_ANALYZER),
+                                 path=str(earlier_path), reuse=False)
+    earlier = engine_class("tantivy").open(earlier_path)
+    assert earlier.folded and not earlier.advice()
+    for part in (chosen[:30], chosen[30:]):
+        writer = earlier.writer()
+        for article in part:
+            writer.add(article, cluster=article.id, prepared=earlier.prepare(article))
+        writer.commit()
+    current = build("tantivy", tmp_path / "current", chosen)
+    with earlier.searcher() as old, current.searcher() as new:
+        for article in chosen[:5]:
+            assert old.get(article.id) == new.get(article.id)
+        for word in ("oil", "said", "exports", "cocoa", "u"):
+            node = nodes.Term("body", term(word))
+            assert old.count(node) == new.count(node), word
+        phrase = nodes.Phrase("body", tuple(analysis.terms(chosen[0].body)[:2]), 0, 1.0)
+        assert old.count(phrase) == new.count(phrase) > 0
+    for engine in (earlier, current):
+        engine.close()
+
+
+def test_an_index_of_an_unknown_text_layout_is_refused(tmp_path):
+    path = tmp_path / "other"
+    path.mkdir()
+    schema = tantivy_engine.tantivy.SchemaBuilder()
+    schema.add_text_field("body", tokenizer_name="en_stem")
+    tantivy_engine.tantivy.Index(schema.build(), path=str(path), reuse=False)
+    with pytest.raises(IndexNotFoundError, match="another version"):
+        engine_class("tantivy").open(path)
 
 
 def test_open_needs_an_index(tmp_path):

@@ -6,15 +6,17 @@ letters) is not analysis.fold (NFKD without combining marks): it leaves the acce
 Greek, Cyrillic and Hangul, so such words were never found. Stemming stays in tantivy
 (the same Snowball English algorithm as PyStemmer), where it is fast.
 
-The text handed over keeps every word at its position:
-- ASCII text is only lower-cased (folding leaves ASCII alone), so tantivy splits it
-  where analysis.WORD does.
-- Other text is rebuilt word by word, each word lower-cased and folded. Folding can put
+The text handed over is the words of analysis.WORD, one space between them, so every
+word keeps its position and tantivy only splits at spaces:
+- Each word is lower-cased and folded (folding leaves ASCII alone). Folding can put
   characters that are not word characters inside a word (`½` -> `1⁄2`); each such
-  character is written as a private-use stand-in that tantivy's tokenizer keeps in the
-  word, and query terms are written the same way (index_term), so the terms match.
+  character is written as a private-use stand-in, and query terms are written the same
+  way (index_term), so the terms match.
 - A word analysis.py drops for being too long becomes DROPPED, which tantivy's stop
   filter removes while its position still counts.
+
+Indexes made before the text came split (FOLDED_ANALYZER) split it with a pattern of
+word characters, which finds the same words in it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ import tantivy
 
 from .. import analysis
 
-# Tokenizer names saved in an index's schema: which text the index was given.
+# Tokenizer names saved in an index's schema: which text the index was given and how
+# tantivy splits it. New indexes split at spaces: a pattern of word characters cost
+# tantivy twice the indexing time.
+WORDS_ANALYZER = "wiresearch-words"
 FOLDED_ANALYZER = "wiresearch-folded"
 # Indexes made before folding moved to our side were given the original text, and
 # tantivy lower-cased and ascii-folded it.
@@ -47,11 +52,20 @@ WORD_PATTERN = rf"[{_WORD_CLASS}]+"
 # Folded text also holds DROPPED and the stand-ins inside words.
 _FOLDED_WORD_PATTERN = (rf"[{_WORD_CLASS}\x{{{ord(DROPPED):X}}}"
                         rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
-_LONG_ASCII_WORD = re.compile(rf"\w{{{analysis.MAX_TOKEN_BYTES},}}", re.ASCII)
+_ASCII_WORD = re.compile(r"\w+", re.ASCII)
 
 
-def text_analyzer() -> tantivy.TextAnalyzer:
-    """Splits the text indexed_text() gives into words and stems them."""
+def words_analyzer() -> tantivy.TextAnalyzer:
+    """Splits the text indexed_text() gives at its spaces and stems the words."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+            .filter(tantivy.Filter.custom_stopword([DROPPED]))
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def folded_analyzer() -> tantivy.TextAnalyzer:
+    """The analyzer of indexes made before indexed_text() put single spaces between the
+    words: it finds them with a pattern of word characters."""
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_FOLDED_WORD_PATTERN))
             .filter(tantivy.Filter.custom_stopword([DROPPED]))
             .filter(tantivy.Filter.stemmer("english"))
@@ -79,13 +93,14 @@ def index_term(term: str) -> str:
 
 
 def indexed_text(text: str) -> str:
-    """`text` as the folded index is given it: lower-cased, folded and with dropped words
-    marked, every word where analysis.tokens() puts it."""
+    """`text` as the index is given it: its words lower-cased, folded, dropped ones
+    marked, one space between them, every word where analysis.tokens() puts it."""
     if text.isascii():
-        lowered = text.lower()
-        if _LONG_ASCII_WORD.search(lowered) is None:
-            return lowered
-        return _LONG_ASCII_WORD.sub(DROPPED, lowered)
+        words = _ASCII_WORD.findall(text.lower())
+        longest = analysis.MAX_TOKEN_BYTES
+        if any(len(word) >= longest for word in words):
+            words = [DROPPED if len(word) >= longest else word for word in words]
+        return " ".join(words)
     words = []
     for word in analysis.WORD.findall(text):
         lowered = word.lower()

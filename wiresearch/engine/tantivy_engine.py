@@ -25,7 +25,13 @@ from ..errors import IndexNotFoundError
 from ..model import Article, format_date, parse_stored_date
 from . import tantivy_analysis
 from .base import Engine, EngineSearcher, EngineWriter, Stored
-from .tantivy_analysis import FOLDED_ANALYZER, LEGACY_ANALYZER, index_term, indexed_text
+from .tantivy_analysis import (
+    FOLDED_ANALYZER,
+    LEGACY_ANALYZER,
+    WORDS_ANALYZER,
+    index_term,
+    indexed_text,
+)
 
 # Sort key of undated articles: after every real date in both directions.
 UNDATED_KEY = 2**62
@@ -43,13 +49,19 @@ WRITER_HEAP_BYTES = 256 * 1024 * 1024
 MAX_SPACINGS = 64
 
 
-def _schema(folded: bool = True) -> tantivy.Schema:
-    """The schema of new indexes; `folded=False` gives the legacy one, which indexed and
+# The analyzer of each text layout, by the tokenizer name an index's schema saves.
+ANALYZERS = {WORDS_ANALYZER: tantivy_analysis.words_analyzer,
+             FOLDED_ANALYZER: tantivy_analysis.folded_analyzer,
+             LEGACY_ANALYZER: tantivy_analysis.legacy_text_analyzer}
+
+
+def _schema(tokenizer: str = WORDS_ANALYZER) -> tantivy.Schema:
+    """The schema of new indexes, or of an earlier layout: LEGACY_ANALYZER's indexed and
     stored the original text in the same field."""
+    folded = tokenizer != LEGACY_ANALYZER
     builder = tantivy.SchemaBuilder()
     for name in nodes.TEXT_FIELDS:
-        builder.add_text_field(name, stored=not folded,
-                               tokenizer_name=FOLDED_ANALYZER if folded else LEGACY_ANALYZER,
+        builder.add_text_field(name, stored=not folded, tokenizer_name=tokenizer,
                                index_option="position")
     stored_keywords = ("id", "path", "cluster", *MULTI_VALUED)
     for name in nodes.KEYWORD_FIELDS:
@@ -535,9 +547,10 @@ def _open_error(path: Path, error: ValueError) -> Exception:
     return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
 
 
-def _is_folded(path: Path) -> bool:
-    """Whether the index in `path` is given folded text (made by this version) rather
-    than the original (the legacy layout), read from the tokenizer its schema names."""
+def _text_tokenizer(path: Path) -> str:
+    """The tokenizer the schema of the index in `path` names for text: which text the
+    index is given (folded by us, or the original in the legacy layout) and how tantivy
+    splits it."""
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         fields = {field["name"]: field for field in meta["schema"]}
@@ -545,7 +558,10 @@ def _is_folded(path: Path) -> bool:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IndexNotFoundError(f"the tantivy index in {path} is damaged: cannot read "
                                  f"its schema ({error})") from None
-    return tokenizer != LEGACY_ANALYZER
+    if tokenizer not in ANALYZERS:
+        raise IndexNotFoundError(f"the tantivy index in {path} was made by another version "
+                                 f"of wiresearch (its text analyzer is {tokenizer!r})")
+    return tokenizer
 
 
 class TantivyEngine(Engine):
@@ -559,13 +575,11 @@ class TantivyEngine(Engine):
     def __init__(self, index: tantivy.Index, path: Path):
         self._index = index
         self._path = path
-        self.folded = _is_folded(path)
+        tokenizer = _text_tokenizer(path)
+        self.folded = tokenizer != LEGACY_ANALYZER
         # Analyzers are not saved with the index, only their names: register the one
         # its schema names every time it is opened.
-        if self.folded:
-            index.register_tokenizer(FOLDED_ANALYZER, tantivy_analysis.text_analyzer())
-        else:
-            index.register_tokenizer(LEGACY_ANALYZER, tantivy_analysis.legacy_text_analyzer())
+        index.register_tokenizer(tokenizer, ANALYZERS[tokenizer]())
         # Searchers reload when asked (searcher()), not from a file-watching thread.
         index.config_reader(reload_policy="Manual")
         self._schema = index.schema
