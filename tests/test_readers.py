@@ -83,6 +83,25 @@ def test_reuters_record_written_by_another_tool_keeps_its_text(tmp_path):
     assert article.date.isoformat().startswith("1987-03-03T10:00")
 
 
+def test_reuters_markup_that_xml_forbids_is_read_in_full(tmp_path):
+    # Unquoted attribute values, a raw "<" in text, "]]>", Windows-1252 character numbers
+    # and an upper-case hexadecimal reference: SGML that XML parsers would drop text of.
+    path = tmp_path / "loose.sgm"
+    path.write_text(
+        '<REUTERS NEWID=8 LEWISSPLIT=TRAIN><DATE>26-FEB-1987 15:01:01.79</DATE>'
+        "<TEXT><TITLE>BANK SAYS &#145;NO&#146; &#150; CUT &#X2014; &copy 1987</TITLE>"
+        "<BODY>Rates rose <5 pct, a < b, x[a[1]]> 0.</BODY></TEXT></REUTERS>"
+        '<REUTERS NEWID="9"><TEXT><TITLE>SECOND</TITLE><BODY>Fine.</BODY></TEXT></REUTERS>',
+        encoding="utf-8")
+    loose, fine = records(read(path))
+    assert loose.attributes == {"newid": "8", "lewissplit": "TRAIN"}
+    article = normalize(loose).article
+    assert article.headline == "BANK SAYS \u2018NO\u2019 \u2013 CUT \u2014 \u00a9 1987"
+    assert article.body == "Rates rose <5 pct, a < b, x[a[1]]> 0."
+    assert article.date.isoformat().startswith("1987-02-26T15:01")
+    assert normalize(fine).article.body == "Fine."
+
+
 _PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"))
 
 

@@ -1,19 +1,22 @@
 """Reuters-21578 SGML: `<REUTERS NEWID="n">` records, 1,000 to a file.
 
-The files are SGML, not XML: control-character references (`&#3;`), and HTML's named
-entities or a bare `&` in files other tools wrote. Each record is cut out with a pattern,
-those references are made XML's (the characters normalizing would turn into spaces
-become spaces now), and the record is parsed on its own with lxml's recovering parser:
-a broken record costs only itself. lxml reads a record several times faster than
-BeautifulSoup's HTML parser, which gave the same articles for all 21,578 stories, and
-an HTML parser would take `<BODY>` and `<TITLE>` for HTML's own.
+The files are SGML, not XML: control-character references (`&#3;`), and in files other
+tools wrote HTML's named entities, a bare `&`, unquoted attribute values. Each record is
+cut out with a pattern and parsed on its own, so a broken record costs only itself:
+- first with lxml, once its references are made XML's (those of control characters
+  become the spaces normalizing makes of them; the others are read as HTML reads them);
+  lxml reads a record several times faster than BeautifulSoup's HTML parser, and gave
+  the same articles for all 21,578 stories;
+- when lxml would have to repair the record's markup to read it (it then drops text),
+  with BeautifulSoup's tolerant HTML parser, as before lxml was used.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
-from html.entities import html5
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -48,93 +51,133 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
             yield Rejection(source.path, position, str(error))
 
 
-# A character reference, a named entity, or a bare ampersand.
-_REFERENCE = re.compile(r"&(?:#(?:x([0-9a-f]+)|([0-9]+));|(\w+);)?", re.I)
+# A character reference, a named entity (HTML's legacy ones may lack the semicolon), or
+# a bare ampersand.
+_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)?")
+_XML_REFERENCES = frozenset({"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"})
 # Characters XML forbids (and normalizing would turn into spaces anyway); \r is left to
 # the parser, which makes it a line break as normalizing does.
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
 
 
+class _Fields(NamedTuple):
+    attributes: dict[str, str]
+    headline: str
+    body: str
+    dateline: str
+    date: str | None
+    places: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
 def _as_xml_reference(match: re.Match) -> str:
-    hexadecimal, decimal, name = match.groups()
-    if name is not None:
-        if name in _XML_ENTITIES:
-            return match.group()
-        character = html5.get(name + ";")
-        if character is None:
-            return "&amp;" + name + ";"
-        return character.replace("&", "&amp;").replace("<", "&lt;")
-    if hexadecimal is None and decimal is None:
-        return "&amp;"
-    code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
-    if code in (9, 10, 13):
-        return match.group()
-    if code < 32 or 127 <= code <= 159:
-        return " "
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
-        return "\ufffd"
-    return match.group()
-
-
-def _element_tree(chunk: str):
-    try:
-        root = etree.fromstring(_REFERENCE.sub(_as_xml_reference,
-                                               _RAW_CONTROL.sub(" ", chunk)), _PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        root = None
-    if root is None:
-        raise ValueError("unreadable record")
-    # SGML's names are case-insensitive; XML's are not.
-    for element in root.iter(tag=etree.Element):
-        element.tag = element.tag.lower()
-    return root
+    reference = match.group()
+    if reference in _XML_REFERENCES:
+        return reference
+    if reference.startswith("&#"):
+        digits = reference[2:].rstrip(";")
+        code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+        if 0 < code < 32 and code not in (9, 10, 13) or code == 127:
+            return " "
+    text = html.unescape(reference)
+    if text == reference:  # no reference HTML knows: the ampersand is text
+        return "&amp;" + reference[1:]
+    return (_RAW_CONTROL.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
 
 
 def _text(element) -> str:
     return "".join(element.itertext()) if element is not None else ""
 
 
-def _list(element, tag: str) -> tuple[str, ...]:
-    found = element.find(".//" + tag)
-    if found is None:
-        return ()
-    return tuple(text for text in (_text(d).strip() for d in found.iter("d")) if text)
-
-
-def _parse_record(chunk: str, source: SourceFile, position: str) -> RawRecord:
-    record = _element_tree(chunk)
+def _fields_by_lxml(chunk: str) -> _Fields | None:
+    """The record's fields, or None when lxml would have to repair its markup (or
+    cannot read it): its repairs drop text."""
+    try:
+        record = etree.fromstring(_REFERENCE.sub(_as_xml_reference,
+                                                 _RAW_CONTROL.sub(" ", chunk)), _PARSER)
+        if record is None or len(_PARSER.error_log):
+            return None
+        # SGML's names are case-insensitive; XML's are not.
+        for element in record.iter(tag=etree.Element):
+            element.tag = element.tag.lower()
+    except (etree.LxmlError, ValueError):
+        return None
     if record.tag != "reuters":
-        raise ValueError("unreadable record")
-    attributes = {key.lower(): value for key, value in record.attrib.items()}
-    newid = (attributes.get("newid") or "").strip()
-    if not newid.isdigit():
-        raise ValueError("record has no NEWID")
+        return None
+
+    def listed(tag: str) -> tuple[str, ...]:
+        found = record.find(".//" + tag)
+        if found is None:
+            return ()
+        return tuple(text for text in (_text(d).strip() for d in found.iter("d")) if text)
+
     text = record.find(".//text")
     headline = body = dateline = ""
     if text is not None:
         headline, dateline = _text(text.find(".//title")), _text(text.find(".//dateline"))
-        body_el = text.find(".//body")
-        type_ = next((value for key, value in text.attrib.items() if key.lower() == "type"),
-                     "")
-        if body_el is not None:
-            body = _text(body_el)
-        elif type_.upper() == "UNPROC":
+        body_element = text.find(".//body")
+        kind = next((value for key, value in text.attrib.items() if key.lower() == "type"),
+                    "")
+        if body_element is not None:
+            body = _text(body_element)
+        elif kind.upper() == "UNPROC":
             # Unprocessed tables: the whole text is the story.
             body = _text(text)
     date = record.find(".//date")
+    return _Fields({key.lower(): value for key, value in record.attrib.items()}, headline,
+                   body, dateline, _text(date) if date is not None else None,
+                   listed("places"), listed("topics"))
+
+
+def _fields_by_soup(chunk: str) -> _Fields:
+    from bs4 import BeautifulSoup
+
+    record = BeautifulSoup(chunk, "html.parser").find("reuters")
+    if record is None:
+        raise ValueError("unreadable record")
+
+    def listed(tag: str) -> tuple[str, ...]:
+        found = record.find(tag)
+        if found is None:
+            return ()
+        return tuple(d.get_text().strip() for d in found.find_all("d")
+                     if d.get_text().strip())
+
+    text = record.find("text")
+    headline = body = dateline = ""
+    if text is not None:
+        title, body_element, dateline_element = (text.find("title"), text.find("body"),
+                                                 text.find("dateline"))
+        headline = title.get_text() if title else ""
+        dateline = dateline_element.get_text() if dateline_element else ""
+        if body_element is not None:
+            body = body_element.get_text()
+        elif (text.get("type") or "").upper() == "UNPROC":
+            body = text.get_text()
+    date = record.find("date")
+    return _Fields({key: str(value) for key, value in record.attrs.items()}, headline,
+                   body, dateline, date.get_text() if date else None,
+                   listed("places"), listed("topics"))
+
+
+def _parse_record(chunk: str, source: SourceFile, position: str) -> RawRecord:
+    fields = _fields_by_lxml(chunk) or _fields_by_soup(chunk)
+    newid = (fields.attributes.get("newid") or "").strip()
+    if not newid.isdigit():
+        raise ValueError("record has no NEWID")
     return RawRecord(
         collection=COLLECTION,
         native_id=newid,
         source=source.source or SOURCE,
-        headline=headline,
-        body=body,
-        dateline=dateline,
-        date=_text(date) if date is not None else None,
-        places=_list(record, "places"),
-        topics=_list(record, "topics"),
+        headline=fields.headline,
+        body=fields.body,
+        dateline=fields.dateline,
+        date=fields.date,
+        places=fields.places,
+        topics=fields.topics,
         path=source.path,
         position=position,
-        attributes=attributes,
+        attributes=fields.attributes,
     )
