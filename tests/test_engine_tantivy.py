@@ -314,13 +314,15 @@ def tantivy_terms(text: str, analyzer=words_analyzer) -> list[tuple[int, str]]:
 
 
 def python_terms(text: str) -> list[tuple[int, str]]:
+    # A word that folds to nothing gives an empty term, which no query can ask for:
+    # tantivy keeps its position only.
     return [(position, index_term(analysis.stem(word)))
-            for position, _start, _end, word in analysis.tokens(text)]
+            for position, _start, _end, word in analysis.tokens(text) if word]
 
 
 def test_analysis_matches_python(articles):
     """tantivy indexes analysis.py's terms at analysis.py's positions."""
-    texts = [ACCENTED, "x" * 39 + " " + "y" * 40 + " ok"] + [
+    texts = [ACCENTED, "x" * 39 + " " + "y" * 40 + " ok", "x \uff9e y"] + [
         text for article in articles
         for text in (article.headline, article.body, article.dateline)]
     for text in texts:
@@ -330,7 +332,7 @@ def test_analysis_matches_python(articles):
         assert tantivy_terms(text, folded_analyzer) == expected
         # The bulk path the Whoosh engine indexes with gives the same.
         assert [(position, index_term(found)) for position, found in
-                enumerate(analysis.positioned_terms(text)) if found is not None] == expected
+                enumerate(analysis.positioned_terms(text)) if found] == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -104,6 +104,7 @@ def indexed_text(text: str) -> str:
     words = []
     for word in analysis.WORD.findall(text):
         lowered = word.lower()
-        words.append(index_term(analysis.fold(lowered)) if analysis.keep(lowered)
-                     else DROPPED)
+        folded = index_term(analysis.fold(lowered)) if analysis.keep(lowered) else ""
+        # A word that folds to nothing (a lone voicing mark) keeps its position too.
+        words.append(folded or DROPPED)
     return " ".join(words)
