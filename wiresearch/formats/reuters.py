@@ -58,7 +58,6 @@ _XML_REFERENCES = frozenset({"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"})
 # Characters XML forbids (and normalizing would turn into spaces anyway); \r is left to
 # the parser, which makes it a line break as normalizing does.
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
 
 
 class _Fields(NamedTuple):
@@ -94,10 +93,13 @@ def _text(element) -> str:
 def _fields_by_lxml(chunk: str) -> _Fields | None:
     """The record's fields, or None when lxml would have to repair its markup (or
     cannot read it): its repairs drop text."""
+    # A parser per record: a parser is not safe to share between threads, and its error
+    # log must be this record's.
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
     try:
         record = etree.fromstring(_REFERENCE.sub(_as_xml_reference,
-                                                 _RAW_CONTROL.sub(" ", chunk)), _PARSER)
-        if record is None or len(_PARSER.error_log):
+                                                 _RAW_CONTROL.sub(" ", chunk)), parser)
+        if record is None or len(parser.error_log):
             return None
         # SGML's names are case-insensitive; XML's are not.
         for element in record.iter(tag=etree.Element):
