@@ -192,10 +192,8 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
 
         ids = self._ids
-        previous = array("I", [0])
-        previous.extend(ids[:-1])
-        gaps = array("I", map(sub, ids, previous))
-        gaps[0] = ids[-1] - ids[0]
+        gaps = array("I", [ids[-1] - ids[0]])
+        gaps.extend(map(sub, ids[1:], ids[:-1]))
         gap_type = _narrowest(max(gaps))
         weights = self._weights
         if all(weight == 1.0 for weight in weights):
