@@ -418,22 +418,28 @@ def test_a_committed_writer_is_finished(articles, tmp_path):
     engine.writer().commit()
 
 
+def grown_in_earlier_layout(tokenizer: str, path: Path, chosen: list[Article]):
+    """An index of an earlier text layout (named by its tokenizer), opened by today's
+    engine and given `chosen` in two runs."""
+    path.mkdir()
+    tantivy_engine.tantivy.Index(tantivy_engine._schema(tokenizer), path=str(path),
+                                 reuse=False)
+    engine = engine_class("tantivy").open(path)
+    for part in (chosen[:30], chosen[30:]):
+        writer = engine.writer()
+        for article in part:
+            writer.add(article, cluster=article.id, prepared=engine.prepare(article))
+        writer.commit()
+    return engine
+
+
 def test_an_index_of_the_legacy_layout_is_read_and_grows_consistently(articles, tmp_path):
     """Indexes made before folding moved to our side keep working: they store text in
     the indexed fields and index it with tantivy's own folding; `check` advises a
     rebuild."""
     chosen = [a for a in articles if a.date is not None][:60]
-    legacy_path = tmp_path / "legacy"
-    legacy_path.mkdir()
-    tantivy_engine.tantivy.Index(tantivy_engine._schema(LEGACY_ANALYZER), path=str(legacy_path),
-                                 reuse=False)
-    legacy = engine_class("tantivy").open(legacy_path)
+    legacy = grown_in_earlier_layout(LEGACY_ANALYZER, tmp_path / "legacy", chosen)
     assert not legacy.folded and legacy.advice()
-    for part in (chosen[:30], chosen[30:]):
-        writer = legacy.writer()
-        for article in part:
-            writer.add(article, cluster=article.id, prepared=legacy.prepare(article))
-        writer.commit()
     whoosh = build("whoosh", tmp_path / "whoosh", chosen)
     current = build("tantivy", tmp_path / "current", chosen)
     assert current.folded and not current.advice()
@@ -451,17 +457,8 @@ def test_an_index_of_the_earlier_folded_layout_grows_consistently(articles, tmp_
     """Indexes whose tokenizer split folded text with a pattern (before the text came
     split at spaces) take today's text and find the same words as a new index."""
     chosen = [a for a in articles if a.date is not None][:60]
-    earlier_path = tmp_path / "earlier"
-    earlier_path.mkdir()
-    tantivy_engine.tantivy.Index(tantivy_engine._schema(FOLDED_ANALYZER),
-                                 path=str(earlier_path), reuse=False)
-    earlier = engine_class("tantivy").open(earlier_path)
+    earlier = grown_in_earlier_layout(FOLDED_ANALYZER, tmp_path / "earlier", chosen)
     assert earlier.folded and not earlier.advice()
-    for part in (chosen[:30], chosen[30:]):
-        writer = earlier.writer()
-        for article in part:
-            writer.add(article, cluster=article.id, prepared=earlier.prepare(article))
-        writer.commit()
     current = build("tantivy", tmp_path / "current", chosen)
     with earlier.searcher() as old, current.searcher() as new:
         for article in chosen[:5]:
