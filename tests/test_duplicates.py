@@ -5,6 +5,7 @@ from wiresearch import analysis
 from wiresearch.duplicates import (
     MAX_DISTANCE,
     SignatureIndex,
+    any_copy,
     bands,
     distance,
     is_copy,
@@ -72,6 +73,19 @@ def test_the_signature_index_finds_what_comparing_every_pair_finds(held, probe, 
                        for position, signature in enumerate(held)
                        if distance(wanted, signature) <= MAX_DISTANCE)
         assert index.closest(wanted) == (close[0][1] if close else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**64 - 1),
+       st.lists(st.lists(st.integers(0, 63), max_size=12), max_size=150),
+       st.lists(st.integers(0, 2**64 - 1), max_size=3))
+def test_screening_many_signatures_at_once_agrees_with_each_distance(probe, flip_sets,
+                                                                      others):
+    # Signatures a few bits from the probe (the distances around MAX_DISTANCE that
+    # matter) among unrelated ones, more of them than the masks first hold.
+    held = [probe ^ sum(1 << bit for bit in set(flips)) for flips in flip_sets] + others
+    packed = b"".join(signature.to_bytes(8, "big") for signature in held)
+    assert any_copy(packed, probe) == any(is_copy(probe, s) for s in held)
 
 
 @given(st.lists(st.sampled_from(["oil", "price", "rose", "opec", "said", "x"]), max_size=60))
