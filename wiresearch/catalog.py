@@ -8,6 +8,7 @@ signature and cluster. Plus the vocabulary that spelling suggestions draw from.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,17 @@ class FileEntry:
     articles: int
 
 
+@dataclass(frozen=True)
+class DocEntry:
+    path: str
+    signature: int
+    cluster: str | None
+
+
+# Ids per SELECT ... IN (...): under SQLite's oldest default limit of 999 parameters.
+_IDS_PER_QUERY = 900
+
+
 def _signed(value: int) -> int:
     """SQLite integers are signed 64-bit; signatures are unsigned."""
     return value - (1 << 64) if value >= 1 << 63 else value
@@ -67,6 +79,23 @@ class Catalog:
         self._in_transaction = False
         # Loaded at the first cluster_for() of a run, kept in step by put_doc().
         self._signatures: duplicates.SignatureIndex | None = None
+        # Rows held back so that many go in one statement: a file's articles, a batch's
+        # vocabulary. Written before anything reads or deletes, and before a commit.
+        self._pending_docs: list[tuple] = []
+        self._pending_vocabulary: Counter[str] = Counter()
+
+    def _flush(self) -> None:
+        if self._pending_docs:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO docs (id, path, checksum, signature, cluster) "
+                "VALUES (?, ?, ?, ?, ?)", self._pending_docs)
+            self._pending_docs = []
+        if self._pending_vocabulary:
+            self._db.executemany(
+                "INSERT INTO vocabulary VALUES (?, ?) "
+                "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+                self._pending_vocabulary.items())
+            self._pending_vocabulary = Counter()
 
     def close(self) -> None:
         self._db.close()
@@ -78,6 +107,7 @@ class Catalog:
             self._in_transaction = True
 
     def commit(self) -> None:
+        self._flush()
         if self._in_transaction:
             self._db.execute("COMMIT")
             self._in_transaction = False
@@ -87,6 +117,8 @@ class Catalog:
             self._db.execute("ROLLBACK")
             self._in_transaction = False
             self._signatures = None
+        self._pending_docs = []
+        self._pending_vocabulary = Counter()
 
     # Meta
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -118,67 +150,85 @@ class Catalog:
 
     # Articles
     def checksums(self, path: str) -> dict[str, str]:
+        self._flush()
         rows = self._db.execute("SELECT id, checksum FROM docs WHERE path=?", (path,))
         return dict(rows.fetchall())
 
     def owner(self, article_id: str) -> str | None:
         """The file an article was read from."""
-        row = self._db.execute("SELECT path FROM docs WHERE id=?", (article_id,)).fetchone()
-        return row[0] if row else None
+        entry = self.docs([article_id]).get(article_id)
+        return entry.path if entry else None
+
+    def docs(self, ids: Iterable[str]) -> dict[str, DocEntry]:
+        """The entries of those of `ids` the catalog holds: one query per many ids."""
+        self._flush()
+        ids = list(ids)
+        found: dict[str, DocEntry] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT id, path, signature, cluster FROM docs WHERE id IN "
+                f"({', '.join('?' * len(chunk))})", chunk)
+            found.update((row[0], DocEntry(row[1], _unsigned(row[2]), row[3]))
+                         for row in rows)
+        return found
 
     def doc_count(self) -> int:
+        self._flush()
         return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
 
     def doc_ids(self) -> set[str]:
+        self._flush()
         return {row[0] for row in self._db.execute("SELECT id FROM docs")}
 
-    def cluster_for(self, article_id: str, signature: int) -> str:
-        """The duplicate cluster of an article about to be stored: the cluster of the
-        closest earlier copy, else its own id. Earlier assignments never change, so
-        clusters are stable across runs, and an edited story still close to its earlier
-        text keeps its cluster."""
-        row = self._db.execute("SELECT signature, cluster FROM docs WHERE id=?",
-                               (article_id,)).fetchone()
-        if row and _unsigned(row[0]) == signature and row[1]:
-            return row[1]
+    def cluster_for(self, article_id: str, signature: int, stored: DocEntry | None
+                    ) -> str:
+        """The duplicate cluster of an article about to be stored (`stored` is its entry
+        from docs(), if any): the cluster of the closest earlier copy, else its own id.
+        Earlier assignments never change, so clusters are stable across runs, and an
+        edited story still close to its earlier text keeps its cluster."""
+        if stored and stored.signature == signature and stored.cluster:
+            return stored.cluster
         if self._signatures is None:
+            self._flush()
             self._signatures = duplicates.SignatureIndex()
-            for stored, cluster in self._db.execute(
+            for stored_signature, cluster in self._db.execute(
                     "SELECT signature, cluster FROM docs ORDER BY rowid"):
-                self._signatures.add(_unsigned(stored), cluster)
+                self._signatures.add(_unsigned(stored_signature), cluster)
         return self._signatures.closest(signature) or article_id
 
     def put_doc(self, article_id: str, path: str, checksum: str, signature: int,
                 cluster: str) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO docs (id, path, checksum, signature, cluster) "
-            "VALUES (?, ?, ?, ?, ?)", (article_id, path, checksum, _signed(signature), cluster))
+        self._pending_docs.append((article_id, path, checksum, _signed(signature), cluster))
         if self._signatures is not None:
             self._signatures.add(signature, cluster)
 
     def delete_docs(self, ids: Iterable[str]) -> None:
+        self._flush()
         self._db.executemany("DELETE FROM docs WHERE id=?", ((i,) for i in ids))
 
     def delete_docs_of(self, path: str) -> list[str]:
+        self._flush()
         ids = list(self.checksums(path))
         self._db.execute("DELETE FROM docs WHERE path=?", (path,))
         return ids
 
     def cluster_members(self, cluster: str) -> list[str]:
+        self._flush()
         rows = self._db.execute("SELECT id FROM docs WHERE cluster=? ORDER BY rowid",
                                 (cluster,))
         return [row[0] for row in rows]
 
     def cluster_sizes(self) -> dict[str, int]:
+        self._flush()
         rows = self._db.execute(
             "SELECT cluster, count(*) FROM docs GROUP BY cluster HAVING count(*) > 1")
         return dict(rows.fetchall())
 
     # Vocabulary
     def add_vocabulary(self, counts: dict[str, int]) -> None:
-        self._db.executemany(
-            "INSERT INTO vocabulary VALUES (?, ?) "
-            "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df", counts.items())
+        self._pending_vocabulary.update(counts)
 
     def vocabulary(self) -> dict[str, int]:
+        self._flush()
         return dict(self._db.execute("SELECT word, df FROM vocabulary").fetchall())

@@ -463,12 +463,14 @@ class Ingester:
         written = 0
         new_ids = set()
         prepared = result.prepared or [None] * len(result.articles)
+        stored = catalog.docs(article.id for article in result.articles)
         for article, ahead in zip(result.articles, prepared, strict=True):
             if article.id in new_ids:
                 report.rejected.append(Rejection(result.path, article.position,
                                                  f"duplicate id {article.id} in one file"))
                 continue
-            owner = catalog.owner(article.id)
+            known = stored.get(article.id)
+            owner = known.path if known else None
             if owner is not None and owner != result.path:
                 report.rejected.append(Rejection(
                     result.path, article.position,
@@ -479,7 +481,7 @@ class Ingester:
             if previous == article.checksum and not forced:
                 report.unchanged += 1
                 continue
-            cluster = catalog.cluster_for(article.id, article.signature)
+            cluster = catalog.cluster_for(article.id, article.signature, known)
             writer.add(article, cluster, replace=previous is not None or forced,
                        prepared=ahead)
             catalog.put_doc(article.id, result.path, article.checksum, article.signature,
