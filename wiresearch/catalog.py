@@ -85,11 +85,14 @@ class Catalog:
         self._pending_vocabulary: Counter[str] = Counter()
 
     def _flush(self) -> None:
+        """Write the held-back articles (before anything reads or deletes them)."""
         if self._pending_docs:
             self._db.executemany(
                 "INSERT OR REPLACE INTO docs (id, path, checksum, signature, cluster) "
                 "VALUES (?, ?, ?, ?, ?)", self._pending_docs)
             self._pending_docs = []
+
+    def _flush_vocabulary(self) -> None:
         if self._pending_vocabulary:
             self._db.executemany(
                 "INSERT INTO vocabulary VALUES (?, ?) "
@@ -108,6 +111,7 @@ class Catalog:
 
     def commit(self) -> None:
         self._flush()
+        self._flush_vocabulary()
         if self._in_transaction:
             self._db.execute("COMMIT")
             self._in_transaction = False
@@ -230,5 +234,5 @@ class Catalog:
         self._pending_vocabulary.update(counts)
 
     def vocabulary(self) -> dict[str, int]:
-        self._flush()
+        self._flush_vocabulary()
         return dict(self._db.execute("SELECT word, df FROM vocabulary").fetchall())
