@@ -51,18 +51,22 @@ def distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def bands(signature: int) -> tuple[int, ...]:
+def band_slots(signature: int) -> list[int]:
+    """Where a signature is filed: for each band, the band's number above its key, so
+    that every band's keys share one table."""
     mask = (1 << BAND_BITS) - 1
-    return tuple((signature >> (BAND_BITS * i)) & mask for i in range(BANDS))
+    return [band << BAND_BITS | (signature >> (BAND_BITS * band)) & mask
+            for band in range(BANDS)]
 
 
 # A band key itself, then the key with each one of its bits flipped.
 _FLIPS = (0, *(1 << bit for bit in range(BAND_BITS)))
 
 
-def probes(signature: int) -> tuple[list[int], ...]:
-    """For each band, the keys a copy's band may have: its own and those one bit away."""
-    return tuple([key ^ flip for flip in _FLIPS] for key in bands(signature))
+def probes(signature: int) -> list[int]:
+    """The slots a copy of `signature` may be filed in: each of its own, and those one
+    bit of the key away."""
+    return [slot ^ flip for slot in band_slots(signature) for flip in _FLIPS]
 
 
 def is_copy(a: int, b: int) -> bool:
@@ -136,12 +140,11 @@ class SignatureIndex:
     def __init__(self):
         self._signatures = array("Q")
         self._clusters: list[str] = []
-        # Per band, indexed by key (a list: a dict lookup per probe cost twice as much):
-        # the positions of its members, and their signatures packed side by side.
-        self._bands: list[list[array | None]] = [[None] * (1 << BAND_BITS)
-                                                 for _ in range(BANDS)]
-        self._packed: list[list[bytearray | None]] = [[None] * (1 << BAND_BITS)
-                                                      for _ in range(BANDS)]
+        # Indexed by slot (a list: a dict lookup per probe cost twice as much): the
+        # positions of its members, and their signatures packed side by side.
+        slots = BANDS << BAND_BITS
+        self._members: list[array | None] = [None] * slots
+        self._packed: list[bytearray | None] = [None] * slots
 
     def __len__(self) -> int:
         return len(self._clusters)
@@ -151,36 +154,29 @@ class SignatureIndex:
         self._signatures.append(signature)
         self._clusters.append(cluster)
         packed = signature.to_bytes(8, "big")
-        for table, packed_table, key in zip(self._bands, self._packed, bands(signature),
-                                            strict=True):
-            members = table[key]
+        for slot in band_slots(signature):
+            members = self._members[slot]
             if members is None:
-                table[key] = members = array("I")
-                packed_table[key] = bytearray()
+                self._members[slot] = members = array("I")
+                self._packed[slot] = bytearray()
             members.append(position)
-            packed_table[key] += packed
+            self._packed[slot] += packed
 
     def closest(self, signature: int) -> str | None:
         """The cluster of the closest held copy of `signature` (ties to the smaller
         cluster id), or None when nothing is within MAX_DISTANCE bits."""
-        keys = probes(signature)
-        candidates = b"".join([packed for table, band_keys in zip(self._packed, keys,
-                                                                  strict=True)
-                               for packed in itemgetter(*band_keys)(table) if packed])
-        if not any_copy(candidates, signature):
+        probed = itemgetter(*probes(signature))
+        if not any_copy(b"".join(filter(None, probed(self._packed))), signature):
             return None
         signatures = self._signatures
         best: tuple[int, str] | None = None
         seen: set[int] = set()
-        for table, band_keys in zip(self._bands, keys, strict=True):
-            for members in itemgetter(*band_keys)(table):
-                if members is None:
-                    continue
-                for position in members:
-                    gap = (signature ^ signatures[position]).bit_count()
-                    if gap <= MAX_DISTANCE and position not in seen:
-                        seen.add(position)
-                        candidate = (gap, self._clusters[position])
-                        if best is None or candidate < best:
-                            best = candidate
+        for members in filter(None, probed(self._members)):
+            for position in members:
+                gap = (signature ^ signatures[position]).bit_count()
+                if gap <= MAX_DISTANCE and position not in seen:
+                    seen.add(position)
+                    candidate = (gap, self._clusters[position])
+                    if best is None or candidate < best:
+                        best = candidate
         return best[1] if best else None
