@@ -98,7 +98,7 @@ def indexed_text(text: str) -> str:
     if text.isascii():
         words = _ASCII_WORD.findall(text.lower())
         longest = analysis.MAX_TOKEN_BYTES
-        if any(len(word) >= longest for word in words):
+        if words and max(map(len, words)) >= longest:
             words = [DROPPED if len(word) >= longest else word for word in words]
         return " ".join(words)
     words = []
