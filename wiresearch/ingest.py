@@ -180,9 +180,11 @@ def process_file(task: FileTask, engine: str | None = None) -> FileResult:
         result.articles.append(normalized.article)
         if prepare is not None:
             result.prepared.append(prepare(normalized.article))
-        vocabulary.update({w for w in normalized.words
-                           if low <= len(w) <= high and w.isalpha()})
-    result.vocabulary = dict(vocabulary)
+        # Each word once per article (a document frequency), counted in C; which words
+        # are worth suggesting is decided once per file, over its distinct words.
+        vocabulary.update(set(normalized.words))
+    result.vocabulary = {word: count for word, count in vocabulary.items()
+                         if low <= len(word) <= high and word.isalpha()}
     return result
 
 
