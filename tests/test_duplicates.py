@@ -1,3 +1,5 @@
+from array import array
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +85,7 @@ def test_screening_many_signatures_at_once_agrees_with_each_distance(probe, flip
     # Signatures a few bits from the probe (the distances around MAX_DISTANCE that
     # matter) among unrelated ones, more of them than the masks first hold.
     held = [probe ^ sum(1 << bit for bit in set(flips)) for flips in flip_sets] + others
-    packed = b"".join(signature.to_bytes(8, "big") for signature in held)
+    packed = array("Q", held).tobytes()
     assert any_copy(packed, probe) == any(is_copy(probe, s) for s in held)
 
 

@@ -12,6 +12,7 @@ one-bit neighbours finds every copy.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from hashlib import blake2b
 from operator import itemgetter
@@ -101,19 +102,21 @@ class _LaneMasks:
 
 
 _masks = _LaneMasks()
+_NATIVE = sys.byteorder
 
 
 def any_copy(packed: bytes, signature: int) -> bool:
-    """Whether any of the signatures in `packed` (8 bytes each, big-endian) is within
-    MAX_DISTANCE bits of `signature`. One integer holds them all, and the bits that
-    differ are counted for every lane at once by a SWAR population count, so the cost
-    is a dozen operations in C instead of a Python loop over the candidates."""
+    """Whether any of the signatures in `packed` (8 bytes each, in native byte order, as
+    array("Q") holds them) is within MAX_DISTANCE bits of `signature`. One integer holds
+    them all, and the bits that differ are counted for every lane at once by a SWAR
+    population count, so the cost is a dozen operations in C instead of a Python loop
+    over the candidates."""
     lanes = len(packed) // 8
     if not lanes:
         return False
     masks = _masks.fit(lanes)
-    x = int.from_bytes(packed, "big") ^ int.from_bytes(signature.to_bytes(8, "big") * lanes,
-                                                       "big")
+    x = int.from_bytes(packed, _NATIVE) ^ int.from_bytes(
+        signature.to_bytes(8, _NATIVE) * lanes, _NATIVE)
     # Bits set per 2, 4 and 8 bits of each lane; a shift carries a neighbouring lane's
     # low bits into the top of this one, and each mask removes them.
     x -= (x >> 1) & masks.m55
@@ -138,12 +141,12 @@ class SignatureIndex:
     bytes per story besides its cluster's name."""
 
     def __init__(self):
-        self._signatures = array("Q")
         self._clusters: list[str] = []
         # Indexed by slot (a list: a dict lookup per probe cost twice as much): the
-        # positions of its members, and their signatures packed side by side. Packed
-        # signatures are bytes, which hold their data in the object itself: a probe is
-        # a memory access fewer than with a bytearray, and slots are short to copy.
+        # positions of its members, and their signatures packed side by side in native
+        # byte order. Packed signatures are bytes, which hold their data in the object
+        # itself: a probe is a memory access fewer than with a bytearray, and slots are
+        # short to copy.
         slots = BANDS << BAND_BITS
         self._members: list[array | None] = [None] * slots
         self._packed: list[bytes] = [b""] * slots
@@ -153,9 +156,8 @@ class SignatureIndex:
 
     def add(self, signature: int, cluster: str) -> None:
         position = len(self._clusters)
-        self._signatures.append(signature)
         self._clusters.append(cluster)
-        packed = signature.to_bytes(8, "big")
+        packed = signature.to_bytes(8, _NATIVE)
         for slot in band_slots(signature):
             members = self._members[slot]
             if members is None:
@@ -169,12 +171,14 @@ class SignatureIndex:
         probed = itemgetter(*probes(signature))
         if not any_copy(b"".join(probed(self._packed)), signature):
             return None
-        signatures = self._signatures
         best: tuple[int, str] | None = None
         seen: set[int] = set()
-        for members in filter(None, probed(self._members)):
-            for position in members:
-                gap = (signature ^ signatures[position]).bit_count()
+        for members, packed in zip(probed(self._members), probed(self._packed),
+                                   strict=True):
+            if members is None:
+                continue
+            for position, other in zip(members, memoryview(packed).cast("Q"), strict=True):
+                gap = (signature ^ other).bit_count()
                 if gap <= MAX_DISTANCE and position not in seen:
                     seen.add(position)
                     candidate = (gap, self._clusters[position])
