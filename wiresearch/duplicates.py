@@ -16,6 +16,7 @@ import sys
 from array import array
 from hashlib import blake2b
 from operator import itemgetter
+from typing import NamedTuple
 
 MAX_DISTANCE = 7
 BANDS = 4
@@ -74,34 +75,31 @@ def is_copy(a: int, b: int) -> bool:
     return distance(a, b) <= MAX_DISTANCE
 
 
-class _LaneMasks:
-    """SWAR masks for counting bits in many 64-bit lanes of one integer at once, grown
-    to the most lanes asked for. An AND with a mask longer than its other operand
-    costs only the shorter one's length, so one set of masks serves every length."""
+class _LaneMasks(NamedTuple):
+    """SWAR masks for counting bits in `lanes` 64-bit lanes of one integer at once. An
+    AND with a mask longer than its other operand costs only the shorter one's length,
+    so masks made for the most lanes asked for so far serve every length."""
 
-    def __init__(self):
-        self.lanes = 0
-        self._grow(64)
+    lanes: int
+    m55: int
+    m33: int
+    m0f: int
+    low_byte: int
+    below_limit: int
+    sign: int
 
-    def _grow(self, lanes: int) -> None:
-        self.lanes = lanes
-
+    @classmethod
+    def make(cls, lanes: int) -> _LaneMasks:
         def repeat(lane: int) -> int:
             return int.from_bytes(lane.to_bytes(8, "big") * lanes, "big")
 
-        self.m55, self.m33, self.m0f = (repeat(0x5555555555555555),
-                                        repeat(0x3333333333333333),
-                                        repeat(0x0F0F0F0F0F0F0F0F))
-        self.low_byte, self.below_limit, self.sign = (
-            repeat(0xFF), repeat(0x80 - (MAX_DISTANCE + 1)), repeat(0x80))
-
-    def fit(self, lanes: int) -> _LaneMasks:
-        if lanes > self.lanes:
-            self._grow(max(lanes, 2 * self.lanes))
-        return self
+        return cls(lanes, repeat(0x5555555555555555), repeat(0x3333333333333333),
+                   repeat(0x0F0F0F0F0F0F0F0F), repeat(0xFF),
+                   repeat(0x80 - (MAX_DISTANCE + 1)), repeat(0x80))
 
 
-_masks = _LaneMasks()
+# Replaced whole when more lanes are needed, so a reader never sees a half-grown set.
+_masks = _LaneMasks.make(64)
 _NATIVE = sys.byteorder
 
 
@@ -114,7 +112,10 @@ def any_copy(packed: bytes, signature: int) -> bool:
     lanes = len(packed) // 8
     if not lanes:
         return False
-    masks = _masks.fit(lanes)
+    global _masks
+    masks = _masks
+    if lanes > masks.lanes:
+        masks = _masks = _LaneMasks.make(max(lanes, 2 * masks.lanes))
     x = int.from_bytes(packed, _NATIVE) ^ int.from_bytes(
         signature.to_bytes(8, _NATIVE) * lanes, _NATIVE)
     # Bits set per 2, 4 and 8 bits of each lane; a shift carries a neighbouring lane's
