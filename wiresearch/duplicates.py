@@ -138,8 +138,8 @@ class SignatureIndex:
     says. A story's candidates are the members of its probed band keys: at 200,000
     stories about two hundred, at a million about a thousand. Each band key keeps its
     members' signatures packed side by side, so that all the candidates are screened at
-    once (any_copy), and only a story that has a copy walks them one by one. About 70
-    bytes per story besides its cluster's name."""
+    once (any_copy), and only a story that has a copy walks them one by one. Memory:
+    90 MB at a million stories (43 MB at 200,000, most of it the slots' own objects)."""
 
     def __init__(self):
         self._clusters: list[str] = []
