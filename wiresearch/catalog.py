@@ -213,8 +213,7 @@ class Catalog:
         self._db.executemany("DELETE FROM docs WHERE id=?", ((i,) for i in ids))
 
     def delete_docs_of(self, path: str) -> list[str]:
-        self._flush()
-        ids = list(self.checksums(path))
+        ids = list(self.checksums(path))  # which writes the held-back articles first
         self._db.execute("DELETE FROM docs WHERE path=?", (path,))
         return ids
 
