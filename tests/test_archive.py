@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 
 from tests.conftest import DATA
+from wiresearch import Archive
 from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
+from wiresearch.model import Hit
 
 RAW = (DATA / "reuters21578" / "reut2-000.sgm").read_text("latin-1")
 RAW_RECORDS = re.findall(r"<REUTERS\b.*?</REUTERS>", RAW, re.S)
@@ -165,6 +167,26 @@ def test_json_shape_matches_the_contract(sample_archive):
 def test_snippets_are_escaped(sample_archive):
     hit = sample_archive.search('"Viacom"', limit=1).hits[0]
     assert "<" not in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_a_hit_makes_its_snippet_once_and_only_when_read():
+    made = []
+    hit = Hit(id="x:1", score=1.0, headline="H", date=None, source="S", countries=(),
+              regions=(), topics=(), snippet_maker=lambda: made.append(1) or "<mark>a</mark>")
+    assert made == []
+    assert hit.snippet == hit.to_dict()["snippet"] == "<mark>a</mark>"
+    assert hit.snippet_text == "a" and made == [1]
+    assert Hit(id="x:2", score=None, headline="", date=None, source="", countries=(),
+               regions=(), topics=()).snippet == ""
+
+
+def test_snippets_are_made_after_the_archive_is_closed(sample_archive):
+    archive = Archive(sample_archive.index_dir.path)
+    results = archive.search("oil prices", limit=5)
+    archive.close()
+    expected = [hit.snippet for hit in sample_archive.search("oil prices", limit=5).hits]
+    assert len(expected) == 5 and all("<mark>" in snippet for snippet in expected)
+    assert [hit.snippet for hit in results.hits] == expected
 
 
 def test_get_returns_the_whole_article(sample_archive):

@@ -14,6 +14,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -234,7 +235,8 @@ class Archive:
         return Hit(id=article.id, score=stored.score, headline=article.headline,
                    date=article.date, source=article.source, countries=article.countries,
                    regions=article.regions, topics=article.topics, dateline=article.dateline,
-                   snippet=snippet(article.body or article.headline, highlighter))
+                   snippet_maker=partial(snippet, article.body or article.headline,
+                                         highlighter))
 
     def _suggest(self, request: SearchRequest, plan: Plan, total: int) -> str | None:
         from .suggest import corrected_query

@@ -4,7 +4,7 @@ index stores (Article), and what a search returns (Results)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -126,10 +126,19 @@ class Hit:
     regions: tuple[str, ...]
     topics: tuple[str, ...]
     dateline: str = ""
-    # HTML-escaped text with <mark> around the words that matched.
-    snippet: str = ""
     # Ids of near-duplicate copies folded into this hit when results are collapsed.
     duplicates: list[str] = field(default_factory=list)
+    # Makes the snippet when it is first read. Finding and marking the matches costs more
+    # than the rest of a hit, and a caller after ids or headlines never reads it.
+    snippet_maker: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    _snippet: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def snippet(self) -> str:
+        """HTML-escaped text with <mark> around the words that matched."""
+        if self._snippet is None:
+            self._snippet = self.snippet_maker() if self.snippet_maker else ""
+        return self._snippet
 
     def to_dict(self) -> dict:
         return {

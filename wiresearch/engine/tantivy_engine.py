@@ -422,16 +422,19 @@ class TantivySearcher(EngineSearcher):
         return total, [self._stored(address, score) for score, address in hits]
 
     def search_faceted(self, query, sort, offset, limit, facets):
-        total, hits = self.search(query, sort, offset, limit)
+        compiled = self._compile(query)
+        total, hits = self._hits(compiled, sort, offset, limit)
+        hits = [self._stored(address, score) for score, address in hits]
         # Facets without a filter of their own count the same matches: one aggregation
-        # request per distinct query counts all of its fields.
+        # request per distinct query counts all of its fields (the search's own query
+        # is not compiled twice).
         fields_by_query: dict[nodes.Node, list[str]] = {}
         for field, node in facets:
             fields_by_query.setdefault(node, []).append(field)
         counted = {(node, field): found
                    for node, fields in fields_by_query.items()
-                   for field, found in self._facet_counts(self._compile(node),
-                                                          fields).items()}
+                   for field, found in self._facet_counts(
+                       compiled if node == query else self._compile(node), fields).items()}
         return total, hits, [counted[node, field] for field, node in facets]
 
     def iter_hits(self, query, sort="relevance"):
