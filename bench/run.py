@@ -1344,9 +1344,10 @@ def report(data: dict) -> str:
     out.append("  plain: " + MODE_TITLES["plain"] + "; facets: " + MODE_TITLES["facets"]
                + " over all matches; newest: top 10 by date, newest first, + total. "
                "cold 1st: open + first query.")
-    out.append("  wiresearch's figures include its query language, snippets for the 10 "
-               "hits and, below 5 hits, a spelling suggestion; the others read id and "
-               "headline of each hit.")
+    out.append("  wiresearch's figures include its query language, the proximity bonus "
+               "and, below 5 hits, a spelling suggestion; every engine reads the id of "
+               "each hit (wiresearch makes a hit's snippet when it is read: the command "
+               "line's figures include them).")
     out.append("")
 
     out.append("PER QUERY  (plain mode, median ms; hits in brackets)")

@@ -6,7 +6,7 @@ letters) is not analysis.fold (NFKD without combining marks): it leaves the acce
 Greek, Cyrillic and Hangul, so such words were never found. Stemming stays in tantivy
 (the same Snowball English algorithm as PyStemmer), where it is fast.
 
-The text handed over is the words of analysis.WORD, one space between them, so every
+The text handed over is the words of analysis.WORD with spaces between them, so every
 word keeps its position and tantivy only splits at spaces:
 - Each word is lower-cased and folded (folding leaves ASCII alone). Folding can put
   characters that are not word characters inside a word (`½` -> `1⁄2`); each such
@@ -52,7 +52,14 @@ WORD_PATTERN = rf"[{_WORD_CLASS}]+"
 # Folded text also holds DROPPED and the stand-ins inside words.
 _FOLDED_WORD_PATTERN = (rf"[{_WORD_CLASS}\x{{{ord(DROPPED):X}}}"
                         rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
-_ASCII_WORD = re.compile(r"\w+", re.ASCII)
+# ASCII text in one C pass: upper case to lower, every character that is not a word
+# character to a space, so tantivy's split at spaces finds the words of analysis.WORD at
+# their positions (runs of spaces are one gap).
+_ASCII_FOLD = str.maketrans({chr(code): (chr(code).lower() if chr(code).isalnum()
+                                         or chr(code) == "_" else " ")
+                             for code in range(128)})
+# A word of analysis.MAX_TOKEN_BYTES or more, in ASCII text folded so.
+_ASCII_LONG_WORD = re.compile(rf"[^ ]{{{analysis.MAX_TOKEN_BYTES}}}")
 
 
 def words_analyzer() -> tantivy.TextAnalyzer:
@@ -94,13 +101,14 @@ def index_term(term: str) -> str:
 
 def indexed_text(text: str) -> str:
     """`text` as the index is given it: its words lower-cased, folded, dropped ones
-    marked, one space between them, every word where analysis.tokens() puts it."""
+    marked, spaces between them, every word where analysis.tokens() puts it."""
     if text.isascii():
-        words = _ASCII_WORD.findall(text.lower())
+        folded = text.translate(_ASCII_FOLD)
+        if not _ASCII_LONG_WORD.search(folded):
+            return folded
         longest = analysis.MAX_TOKEN_BYTES
-        if words and max(map(len, words)) >= longest:
-            words = [DROPPED if len(word) >= longest else word for word in words]
-        return " ".join(words)
+        return " ".join(DROPPED if len(word) >= longest else word
+                        for word in folded.split())
     words = []
     for word in analysis.WORD.findall(text):
         lowered = word.lower()
