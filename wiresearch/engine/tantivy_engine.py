@@ -40,6 +40,8 @@ SEQUENCE = "seq"
 MULTI_VALUED = ("source", "country", "region", "topic")
 # Stored as given, never searched.
 STORED_ONLY = ("date_text", "byline", "checksum", "position")
+# Keyword fields that searches filter by but never count.
+LOOKED_UP = ("cluster", "path")
 # Where the original of each text field is stored: the indexed text is folded.
 STORED_TEXT = {name: f"{name}_text" for name in nodes.TEXT_FIELDS}
 # tantivy refuses an aggregation with more buckets than this (AggregationLimits).
@@ -65,9 +67,11 @@ def _schema(tokenizer: str = WORDS_ANALYZER) -> tantivy.Schema:
                                index_option="position")
     stored_keywords = ("id", "path", "cluster", *MULTI_VALUED)
     for name in nodes.KEYWORD_FIELDS:
-        # Fast (columnar) so that facet counts and id listings are aggregations.
-        builder.add_text_field(name, stored=name in stored_keywords, fast=True,
-                               tokenizer_name="raw", index_option="basic")
+        # Fast (columnar) so that facet counts and id listings are aggregations; the
+        # cluster and the path are only looked up, never counted.
+        builder.add_text_field(name, stored=name in stored_keywords,
+                               fast=name not in LOOKED_UP, tokenizer_name="raw",
+                               index_option="basic")
     builder.add_integer_field(nodes.DATE_FIELD, indexed=True, fast=True)
     for name in ("key_oldest", "key_newest", SEQUENCE):
         builder.add_integer_field(name, fast=True)
