@@ -100,7 +100,9 @@ def format_date(value: dt.date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat is a third of strftime's cost; years are four digits (dates.py keeps
+        # 1800 onwards), so the first 19 characters are the date and time.
+        return value.isoformat(timespec="seconds")[:19] + "Z"
     return value.isoformat()
 
 

@@ -83,7 +83,7 @@ def _schema(tokenizer: str = WORDS_ANALYZER) -> tantivy.Schema:
 def _keyword_values(values: Iterable[str]) -> list[str]:
     # What the Whoosh engine gives back for the same values: it stores them joined by
     # commas, so a comma inside a value comes back as a space and empty values vanish.
-    return [kept for kept in (value.replace(",", " ") for value in values) if kept]
+    return [value.replace(",", " ") for value in values if value]
 
 
 def indexed_texts(article: Article) -> dict[str, str]:
