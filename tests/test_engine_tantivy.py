@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("tantivy")
 
-from wiresearch import analysis, formats, nodes  # noqa: E402
+from wiresearch import analysis, formats, nodes, ranking  # noqa: E402
 from wiresearch.dates import epoch_seconds  # noqa: E402
 from wiresearch.engine import engine_class, tantivy_engine  # noqa: E402
 from wiresearch.engine.tantivy_analysis import (  # noqa: E402
@@ -133,6 +133,9 @@ TREES = {
     "three words, slop 3": nodes.Phrase("body", tuple(analysis.terms("shr cts net")), 3),
     "reversed words, slop 3": nodes.Phrase("body", (term("prices"), term("oil")), 3),
     "repeated word, slop 2": nodes.Phrase("body", (term("mln"), term("mln")), 2),
+    "repeated word, slop 3": nodes.Phrase("body", (term("mln"), term("mln")), 3),
+    "phrase, proximity slop": nodes.Phrase("body", (term("oil"), term("prices")),
+                                           ranking.PROXIMITY_SLOP),
     "prefix": nodes.Prefix("body", "export"),
     "prefix in headlines": text_fields(lambda name: nodes.Prefix(name, "bank")),
     "keyword prefix": nodes.Prefix("topic", "money"),

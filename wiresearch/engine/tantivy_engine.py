@@ -246,13 +246,17 @@ def _phrase(node: nodes.Phrase, terms: list[str], schema: tantivy.Schema) -> tan
     # tantivy's slop is a distance from the expected offset, in either direction (and a
     # repeated word may match itself): expecting the second word `offset` positions
     # later with slop s, it matches gaps offset-s..offset+s. A window centred on the
-    # allowed gaps keeps to the forward side; an even number of gaps needs the last one
-    # as a second, exact phrase.
+    # allowed gaps keeps to the forward side. An even number of gaps has no centre: two
+    # different words never share a position, so a window one wider, reaching gap 0,
+    # still matches only the allowed gaps; a repeated word needs the last gap as a
+    # second, exact phrase.
     first, second = terms
     gaps = node.slop + 1
     half = gaps // 2
     if gaps % 2:
         return query.phrase_query(schema, node.field, [(0, first), (half + 1, second)], half)
+    if first != second:
+        return query.phrase_query(schema, node.field, [(0, first), (half, second)], half)
     window = query.phrase_query(schema, node.field, [(0, first), (half, second)], half - 1)
     last = query.phrase_query(schema, node.field, [(0, first), (gaps, second)], 0)
     return query.boolean_query([(tantivy.Occur.Should, window),
