@@ -27,6 +27,7 @@ from wiresearch.engine import engine_class, tantivy_engine  # noqa: E402
 from wiresearch.engine.tantivy_analysis import (  # noqa: E402
     FOLDED_ANALYZER,
     LEGACY_ANALYZER,
+    WORDS_ANALYZER,
     folded_analyzer,
     index_term,
     indexed_text,
@@ -422,11 +423,11 @@ def test_a_committed_writer_is_finished(articles, tmp_path):
 
 
 def grown_in_earlier_layout(tokenizer: str, path: Path, chosen: list[Article]):
-    """An index of an earlier text layout (named by its tokenizer), opened by today's
-    engine and given `chosen` in two runs."""
+    """An index of an earlier layout (named by its text tokenizer; all of them stored
+    values field by field), opened by today's engine and given `chosen` in two runs."""
     path.mkdir()
-    tantivy_engine.tantivy.Index(tantivy_engine._schema(tokenizer), path=str(path),
-                                 reuse=False)
+    tantivy_engine.tantivy.Index(tantivy_engine._schema(tokenizer, recorded=False),
+                                 path=str(path), reuse=False)
     engine = engine_class("tantivy").open(path)
     for part in (chosen[:30], chosen[30:]):
         writer = engine.writer()
@@ -471,6 +472,28 @@ def test_an_index_of_the_earlier_folded_layout_grows_consistently(articles, tmp_
             assert old.count(node) == new.count(node), word
         phrase = nodes.Phrase("body", tuple(analysis.terms(chosen[0].body)[:2]), 0, 1.0)
         assert old.count(phrase) == new.count(phrase) > 0
+    for engine in (earlier, current):
+        engine.close()
+
+
+def test_an_index_that_stores_fields_one_by_one_gives_back_the_same(articles, tmp_path):
+    """Indexes made before articles were stored as one record each keep working and
+    growing: the same hits, articles and clusters as a new index, and a new index
+    stores only the cluster and the record."""
+    chosen = articles[:60]
+    earlier = grown_in_earlier_layout(WORDS_ANALYZER, tmp_path / "earlier", chosen)
+    current = build("tantivy", tmp_path / "current", chosen)
+    assert not earlier.layout.recorded and current.layout.recorded
+    with earlier.searcher() as old, current.searcher() as new:
+        for article in chosen:
+            assert old.get(article.id) == new.get(article.id)
+        query = nodes.Term("body", term("said"))
+        assert old.search_faceted(query, "newest", 0, 20, []) == \
+            new.search_faceted(query, "newest", 0, 20, [])
+        everything = tantivy_engine.tantivy.Query.all_query()
+        first = new._searcher.search(everything, 1).hits[0][1]
+        stored = new._searcher.doc(first).to_dict()
+        assert sorted(stored) == ["cluster", tantivy_engine.RECORD]
     for engine in (earlier, current):
         engine.close()
 

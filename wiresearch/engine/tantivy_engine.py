@@ -2,9 +2,10 @@
 pure Python.
 
 Text is lower-cased and folded by analysis.py, then split and stemmed by tantivy
-(tantivy_analysis.py), which gives analysis.py's terms at its positions; the original
-text is stored beside it for display. Keyword fields are columnar (fast) so facet counts
-are aggregations over every match, and date order uses the Whoosh engine's two sort keys
+(tantivy_analysis.py), which gives analysis.py's terms at its positions. What a search
+gives back is stored apart, as one record per article (its JSON), so that reading a hit
+is one stored value to decode. Keyword fields are columnar (fast) so facet counts are
+aggregations over every match, and date order uses the Whoosh engine's two sort keys
 plus an insertion sequence that breaks ties the way Whoosh's document numbers do.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import accumulate, product
 from pathlib import Path
 
@@ -38,7 +40,12 @@ UNDATED_KEY = 2**62
 SEQUENCE = "seq"
 # Keyword fields that hold several values per article (the others hold one).
 MULTI_VALUED = ("source", "country", "region", "topic")
-# Stored as given, never searched.
+# The stored field of an article's record: all a search gives back but its cluster,
+# which the writing process decides.
+RECORD = "record"
+# Keyword fields whose values earlier layouts stored, field by field.
+STORED_KEYWORDS = ("id", "path", "cluster", "source", "country", "region", "topic")
+# Stored as given, never searched (earlier layouts).
 STORED_ONLY = ("date_text", "byline", "checksum", "position")
 # Keyword fields that searches filter by but never count.
 LOOKED_UP = ("cluster", "path")
@@ -57,15 +64,16 @@ ANALYZERS = {WORDS_ANALYZER: tantivy_analysis.words_analyzer,
              LEGACY_ANALYZER: tantivy_analysis.legacy_text_analyzer}
 
 
-def _schema(tokenizer: str = WORDS_ANALYZER) -> tantivy.Schema:
-    """The schema of new indexes, or of an earlier layout: LEGACY_ANALYZER's indexed and
-    stored the original text in the same field."""
+def _schema(tokenizer: str = WORDS_ANALYZER, recorded: bool = True) -> tantivy.Schema:
+    """The schema of new indexes, or of an earlier layout: those stored each value in a
+    field of its own (`recorded` False), and LEGACY_ANALYZER's indexed and stored the
+    original text in the same field."""
     folded = tokenizer != LEGACY_ANALYZER
     builder = tantivy.SchemaBuilder()
     for name in nodes.TEXT_FIELDS:
         builder.add_text_field(name, stored=not folded, tokenizer_name=tokenizer,
                                index_option="position")
-    stored_keywords = ("id", "path", "cluster", *MULTI_VALUED)
+    stored_keywords = ("cluster",) if recorded else STORED_KEYWORDS
     for name in nodes.KEYWORD_FIELDS:
         # Fast (columnar) so that facet counts and id listings are aggregations; the
         # cluster and the path are only looked up, never counted.
@@ -75,8 +83,11 @@ def _schema(tokenizer: str = WORDS_ANALYZER) -> tantivy.Schema:
     builder.add_integer_field(nodes.DATE_FIELD, indexed=True, fast=True)
     for name in ("key_oldest", "key_newest", SEQUENCE):
         builder.add_integer_field(name, fast=True)
-    for name in (*STORED_ONLY, *(STORED_TEXT.values() if folded else ())):
-        builder.add_bytes_field(name, stored=True)
+    if recorded:
+        builder.add_bytes_field(RECORD, stored=True)
+    else:
+        for name in (*STORED_ONLY, *(STORED_TEXT.values() if folded else ())):
+            builder.add_bytes_field(name, stored=True)
     return builder.build()
 
 
@@ -92,10 +103,33 @@ def indexed_texts(article: Article) -> dict[str, str]:
             if (value := getattr(article, name))}
 
 
+def to_record(article: Article) -> bytes:
+    """What a search gives back of `article`, as the record field stores it: a JSON
+    array (quicker to read back than an object) of the values from_record names."""
+    return json.dumps([
+        article.id, "".join(_keyword_values((article.source,))), article.headline,
+        article.body, article.dateline, format_date(article.date),
+        _keyword_values(article.countries), _keyword_values(article.regions),
+        _keyword_values(article.topics), article.byline, article.checksum, article.path,
+        article.position], ensure_ascii=False).encode("utf-8")
+
+
+def from_record(record: bytes, cluster: str | None) -> tuple[Article, str]:
+    (article_id, source, headline, body, dateline, date, countries, regions, topics,
+     byline, checksum, path, position) = json.loads(record)
+    article = Article(
+        id=article_id, source=source, headline=headline, body=body, dateline=dateline,
+        date=parse_stored_date(date), countries=tuple(countries), regions=tuple(regions),
+        topics=tuple(topics), byline=byline, checksum=checksum, path=path,
+        position=position)
+    return article, cluster or article_id
+
+
 def to_document(article: Article, cluster: str, sequence: int,
-                texts: dict[str, str] | None) -> tantivy.Document:
+                texts: dict[str, str] | None, record: bytes | None) -> tantivy.Document:
     """The document of `article`; `texts` are its indexed_texts(), or None for an index
-    of the legacy layout, which indexes and stores the text as it is."""
+    of the legacy layout, which indexes and stores the text as it is; `record` is its
+    to_record(), or None for an index of a layout that stores fields one by one."""
     doc = tantivy.Document()
     add_text = doc.add_text
     for name, value in (("id", article.id), ("path", article.path), ("cluster", cluster)):
@@ -103,21 +137,16 @@ def to_document(article: Article, cluster: str, sequence: int,
             add_text(name, value)
     for name in nodes.TEXT_FIELDS:
         value = getattr(article, name)
-        if not value:
-            continue
-        if texts is None:
-            add_text(name, value)
-        else:
-            add_text(name, texts[name])
-            doc.add_bytes(STORED_TEXT[name], value.encode("utf-8"))
+        if value:
+            add_text(name, value if texts is None else texts[name])
     for name, values in (("source", (article.source,)), ("country", article.countries),
                          ("region", article.regions), ("topic", article.topics)):
         for value in _keyword_values(values):
             add_text(name, value)
-    for name, value in (("byline", article.byline), ("checksum", article.checksum),
-                        ("position", article.position)):
-        if value:
-            doc.add_bytes(name, value.encode("utf-8"))
+    if record is not None:
+        doc.add_bytes(RECORD, record)
+    else:
+        _add_stored_fields(doc, article, folded=texts is not None)
     doc.add_integer(SEQUENCE, sequence)
     if article.date is None:
         doc.add_integer("key_oldest", UNDATED_KEY)
@@ -128,14 +157,29 @@ def to_document(article: Article, cluster: str, sequence: int,
         doc.add_integer(nodes.DATE_FIELD, seconds)
         doc.add_integer("key_oldest", seconds)
         doc.add_integer("key_newest", -seconds)
-        doc.add_bytes("date_text", format_date(article.date).encode("utf-8"))
         add_text("year", day[:4])
         add_text("month", day[:7])
         add_text("day", day)
     return doc
 
 
+def _add_stored_fields(doc: tantivy.Document, article: Article, folded: bool) -> None:
+    """The values a layout without records stores in fields of their own (the keyword
+    fields' values are stored where they are indexed)."""
+    if folded:
+        for name in nodes.TEXT_FIELDS:
+            if value := getattr(article, name):
+                doc.add_bytes(STORED_TEXT[name], value.encode("utf-8"))
+    for name, value in (("byline", article.byline), ("checksum", article.checksum),
+                        ("position", article.position)):
+        if value:
+            doc.add_bytes(name, value.encode("utf-8"))
+    if article.date is not None:
+        doc.add_bytes("date_text", format_date(article.date).encode("utf-8"))
+
+
 def from_stored(fields: dict[str, list]) -> tuple[Article, str]:
+    """The article and cluster in the stored fields of a layout without records."""
     def text(name: str) -> str:
         # The folded layout stores text fields' originals apart; the legacy one in place.
         values = fields.get(STORED_TEXT.get(name, name)) or fields.get(name)
@@ -297,12 +341,12 @@ class TantivyWriter(EngineWriter):
     """One transaction: everything up to commit() or cancel(), which end it."""
 
     def __init__(self, index: tantivy.Index, fresh: bool, next_sequence: int,
-                 folded: bool):
+                 layout: Layout):
         self._writer: tantivy.IndexWriter | None = index.writer(WRITER_HEAP_BYTES)
         self._schema = index.schema
         self._fresh = fresh
         self._sequence = next_sequence
-        self._folded = folded
+        self._layout = layout
 
     def _open(self) -> tantivy.IndexWriter:
         if self._writer is None:
@@ -316,10 +360,11 @@ class TantivyWriter(EngineWriter):
         if replace and not self._fresh:
             # Deletes apply to documents added before them, so the new copy survives.
             writer.delete_documents_by_term("id", article.id)
-        texts = None
-        if self._folded:
-            texts = prepared if isinstance(prepared, dict) else indexed_texts(article)
-        writer.add_document(to_document(article, cluster, self._sequence, texts))
+        if not isinstance(prepared, Prepared):
+            prepared = TantivyEngine.prepare(article)
+        texts = prepared.texts if self._layout.folded else None
+        record = prepared.record if self._layout.recorded else None
+        writer.add_document(to_document(article, cluster, self._sequence, texts, record))
         self._sequence += 1
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -354,10 +399,11 @@ class TantivyWriter(EngineWriter):
 
 
 class TantivySearcher(EngineSearcher):
-    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, folded: bool):
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, layout: Layout):
         self._searcher = searcher
         self._schema = schema
-        self._folded = folded
+        self._folded = layout.folded
+        self._recorded = layout.recorded
         self._terms: dict[str, list[str]] = {}
 
     def close(self) -> None:
@@ -371,7 +417,12 @@ class TantivySearcher(EngineSearcher):
         return self._searcher.num_docs
 
     def _stored(self, address: tantivy.DocAddress, score: float | None) -> Stored:
-        article, cluster = from_stored(self._searcher.doc(address).to_dict())
+        document = self._searcher.doc(address)
+        if self._recorded:
+            article, cluster = from_record(document.get_first(RECORD),
+                                           document.get_first("cluster"))
+        else:
+            article, cluster = from_stored(document.to_dict())
         return Stored(article, score, cluster)
 
     def _hits(self, compiled: tantivy.Query, sort: str, offset: int, limit: int
@@ -561,10 +612,22 @@ def _open_error(path: Path, error: ValueError) -> Exception:
     return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
 
 
-def _text_tokenizer(path: Path) -> str:
-    """The tokenizer the schema of the index in `path` names for text: which text the
-    index is given (folded by us, or the original in the legacy layout) and how tantivy
-    splits it."""
+@dataclass(frozen=True)
+class Layout:
+    """What an index's schema says of how it was made."""
+
+    # The tokenizer its schema names for text: which text the index is given (folded by
+    # us, or the original in the legacy layout) and how tantivy splits it.
+    tokenizer: str
+    # Whether it stores one record per article, or its values field by field.
+    recorded: bool
+
+    @property
+    def folded(self) -> bool:
+        return self.tokenizer != LEGACY_ANALYZER
+
+
+def _layout(path: Path) -> Layout:
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         fields = {field["name"]: field for field in meta["schema"]}
@@ -575,25 +638,33 @@ def _text_tokenizer(path: Path) -> str:
     if tokenizer not in ANALYZERS:
         raise IndexNotFoundError(f"the tantivy index in {path} was made by another version "
                                  f"of wiresearch (its text analyzer is {tokenizer!r})")
-    return tokenizer
+    return Layout(tokenizer, RECORD in fields)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the reader processes make of an article for this engine."""
+
+    texts: dict[str, str]
+    record: bytes
 
 
 class TantivyEngine(Engine):
     name = "tantivy"
 
     @staticmethod
-    def prepare(article: Article) -> dict[str, str]:
-        # Folding is Python work: readers do it in parallel.
-        return indexed_texts(article)
+    def prepare(article: Article) -> Prepared:
+        # Folding and encoding are Python work: readers do it in parallel.
+        return Prepared(indexed_texts(article), to_record(article))
 
     def __init__(self, index: tantivy.Index, path: Path):
         self._index = index
         self._path = path
-        tokenizer = _text_tokenizer(path)
-        self.folded = tokenizer != LEGACY_ANALYZER
+        self.layout = _layout(path)
+        self.folded = self.layout.folded
         # Analyzers are not saved with the index, only their names: register the one
         # its schema names every time it is opened.
-        index.register_tokenizer(tokenizer, ANALYZERS[tokenizer]())
+        index.register_tokenizer(self.layout.tokenizer, ANALYZERS[self.layout.tokenizer]())
         # Searchers reload when asked (searcher()), not from a file-watching thread.
         index.config_reader(reload_policy="Manual")
         self._schema = index.schema
@@ -631,14 +702,14 @@ class TantivyEngine(Engine):
                 "`wiresearch reindex --full` rebuilds it"]
 
     def writer(self, fresh: bool = False) -> TantivyWriter:
-        return TantivyWriter(self._index, fresh, self._next_sequence(), self.folded)
+        return TantivyWriter(self._index, fresh, self._next_sequence(), self.layout)
 
     def searcher(self) -> TantivySearcher:
         try:
             self._index.reload()
         except ValueError as error:
             raise _open_error(self._path, error) from None
-        return TantivySearcher(self._index.searcher(), self._schema, self.folded)
+        return TantivySearcher(self._index.searcher(), self._schema, self.layout)
 
     def close(self) -> None:
         self._index = None
