@@ -270,12 +270,16 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema, folded: bool = True
                                     (tantivy.Occur.MustNot,
                                      compile_node(node.child, schema, folded))])
     if isinstance(node, nodes.Bonus):
-        # Scoring every match costs tantivy little, so the extras are not windowed.
-        return query.boolean_query(
-            [(tantivy.Occur.Must, compile_node(node.base, schema, folded))]
-            + [(tantivy.Occur.Should, compile_node(extra, schema, folded))
-               for extra in node.extras])
+        return _with_bonus(compile_node(node.base, schema, folded),
+                           [compile_node(extra, schema, folded) for extra in node.extras])
     raise TypeError(f"cannot compile {node!r}")
+
+
+def _with_bonus(base: tantivy.Query, extras: list[tantivy.Query]) -> tantivy.Query:
+    """The matches of `base`, scored with what `extras` add where they match too.
+    Scoring every match costs tantivy little, so the extras are not windowed."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, base)]
+                                       + [(tantivy.Occur.Should, extra) for extra in extras])
 
 
 def _phrase(node: nodes.Phrase, terms: list[str], schema: tantivy.Schema) -> tantivy.Query:
@@ -485,19 +489,29 @@ class TantivySearcher(EngineSearcher):
         return self._page(self._compile(query), sort, offset, limit)
 
     def search_faceted(self, query, sort, offset, limit, facets):
-        compiled = self._compile(query)
-        total, hits = self._page(compiled, sort, offset, limit)
+        compiled = self._compiled_parts(query)
+        total, hits = self._page(compiled[query], sort, offset, limit)
         # Facets without a filter of their own count the same matches: one aggregation
-        # request per distinct query counts all of its fields (the search's own query
-        # is not compiled twice).
+        # request per distinct query counts all of its fields, and a query compiled for
+        # the search (itself, or the base of its bonus) is not compiled again.
         fields_by_query: dict[nodes.Node, list[str]] = {}
         for field, node in facets:
             fields_by_query.setdefault(node, []).append(field)
         counted = {(node, field): found
                    for node, fields in fields_by_query.items()
                    for field, found in self._facet_counts(
-                       compiled if node == query else self._compile(node), fields).items()}
+                       compiled.get(node) or self._compile(node), fields).items()}
         return total, hits, [counted[node, field] for field, node in facets]
+
+    def _compiled_parts(self, query: nodes.Node) -> dict[nodes.Node, tantivy.Query]:
+        """`query` compiled and, when it adds a bonus to a base, the base compiled on its
+        own too (the base's matches are the query's: facets count them)."""
+        if not isinstance(query, nodes.Bonus):
+            return {query: self._compile(query)}
+        rescaled = ranking.for_per_field_scoring(query)
+        base = compile_node(rescaled.base, self._schema, self._folded)
+        extras = [compile_node(extra, self._schema, self._folded) for extra in rescaled.extras]
+        return {query: _with_bonus(base, extras), query.base: base}
 
     def iter_hits(self, query, sort="relevance"):
         compiled = self._compile(query)
