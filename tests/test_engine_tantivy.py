@@ -276,6 +276,35 @@ def test_relevance_order_is_by_score(pair, name):
     assert streamed[:20] == [hit.article.id for hit in hits]
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 5])
+def test_a_bonus_adds_the_score_of_each_extra_that_matches(pair, count):
+    """Whatever shape the bonus takes in tantivy (one union of the extras, or a level
+    each past two), it matches what its base matches, and each hit scores its base
+    plus every extra that matches it. The extras here are keyword terms, whose weights
+    ranking leaves as they are."""
+    _whoosh, tantivy = pair
+    base = nodes.Term("body", term("oil"))
+    extras = tuple(nodes.Term(field, value) for field, value in
+                   [("topic", "crude"), ("country", "US"), ("topic", "ship"),
+                    ("country", "GB"), ("region", "Europe")][:count])
+
+    def scores(node):
+        total, hits = tantivy.search(node, "relevance", 0, 10_000)
+        return total, {hit.article.id: hit.score for hit in hits}
+
+    base_total, base_scores = scores(base)
+    total, bonus_scores = scores(nodes.Bonus(base, extras))
+    assert total == base_total and bonus_scores.keys() == base_scores.keys()
+    extra_scores = [scores(nodes.And((base, extra)))[1] for extra in extras]
+    most = 0
+    for article_id, score in bonus_scores.items():
+        added = [found[article_id] - base_scores[article_id] for found in extra_scores
+                 if article_id in found]
+        assert score == pytest.approx(base_scores[article_id] + sum(added), rel=1e-5)
+        most = max(most, len(added))
+    assert most == min(count, 2) or most > 2
+
+
 def test_same_stored_articles(pair, articles):
     whoosh, tantivy = pair
     for article in articles:

@@ -281,8 +281,18 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema, folded: bool = True
 def _with_bonus(base: tantivy.Query, extras: list[tantivy.Query]) -> tantivy.Query:
     """The matches of `base`, scored with what `extras` add where they match too.
     Scoring every match costs tantivy little, so the extras are not windowed."""
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, base)]
-                                       + [(tantivy.Occur.Should, extra) for extra in extras])
+    boolean, must, should = tantivy.Query.boolean_query, tantivy.Occur.Must, tantivy.Occur.Should
+    if len(extras) <= 2:
+        return boolean([(must, base)] + [(should, extra) for extra in extras])
+    # tantivy reads a union of optional clauses ahead, through windows of thousands of
+    # documents, whatever the required clause matches. Past one pair of proximity
+    # phrases, each extra gets a level of its own and is only looked at where the
+    # levels below match: `tokyo stock market shares` on Reuters 0.32 -> 0.13 ms; a
+    # single pair is quicker as one union (`oil prices` 0.10 against 0.14 ms).
+    query = base
+    for extra in extras:
+        query = boolean([(must, query), (should, extra)])
+    return query
 
 
 def _phrase(node: nodes.Phrase, terms: list[str], schema: tantivy.Schema) -> tantivy.Query:
