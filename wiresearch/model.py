@@ -73,6 +73,16 @@ class Article:
     path: str = ""
     position: str = ""
 
+    @classmethod
+    def from_index(cls, **values) -> Article:
+        """The article of `values` an index gives back (every field but those with a
+        default, all of them as normalize() made them). It skips the frozen dataclass's
+        __init__, whose setting of each field through object.__setattr__ took 1.2 of its
+        1.5 us; a search makes one for each hit."""
+        article = object.__new__(cls)
+        article.__dict__.update(values)
+        return article
+
     @property
     def collection(self) -> str:
         return self.id.split(":", 1)[0]

@@ -120,7 +120,7 @@ def to_record(article: Article) -> bytes:
 def from_record(record: bytes, cluster: str | None) -> tuple[Article, str]:
     (article_id, source, headline, body, dateline, date, countries, regions, topics,
      byline, checksum, path, position) = _RECORDS.raw_decode(record.decode("utf-8"))[0]
-    article = Article(
+    article = Article.from_index(
         id=article_id, source=source, headline=headline, body=body, dateline=dateline,
         date=parse_stored_date(date), countries=tuple(countries), regions=tuple(regions),
         topics=tuple(topics), byline=byline, checksum=checksum, path=path,
@@ -192,7 +192,7 @@ def from_stored(fields: dict[str, list]) -> tuple[Article, str]:
         return value.decode("utf-8") if isinstance(value, bytes) else value
 
     sources = fields.get("source") or [""]
-    article = Article(
+    article = Article.from_index(
         id=text("id"), source=sources[0], headline=text("headline"), body=text("body"),
         dateline=text("dateline"), date=parse_stored_date(text("date_text")),
         countries=tuple(fields.get("country", ())), regions=tuple(fields.get("region", ())),

@@ -153,7 +153,7 @@ def _split(value: str | None) -> tuple[str, ...]:
 def from_stored(fields: dict) -> tuple[Article, str]:
     when = parse_stored_date(fields.get("date_text"))
     sources = _split(fields.get("source"))
-    article = Article(
+    article = Article.from_index(
         id=fields["id"], source=sources[0] if sources else "",
         headline=fields.get("headline", ""), body=fields.get("body", ""),
         dateline=fields.get("dateline", ""), date=when,
