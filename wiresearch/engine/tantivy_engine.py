@@ -583,8 +583,12 @@ class TantivySearcher(EngineSearcher):
         for request in requests:
             result = self._searcher.aggregate(compiled, request)
             for field in request:
-                counts[field].update((bucket["key"], bucket["doc_count"])
-                                     for bucket in result[field]["buckets"])
+                found = {bucket["key"]: bucket["doc_count"]
+                         for bucket in result[field]["buckets"]}
+                if counts[field]:
+                    counts[field].update(found)
+                else:
+                    counts[field] = found
         return counts
 
     def get(self, article_id):
