@@ -278,6 +278,14 @@ def compile_node(node: nodes.Node, schema: tantivy.Schema, folded: bool = True
     raise TypeError(f"cannot compile {node!r}")
 
 
+def _position(node: nodes.Node, known: list[nodes.Node]) -> int | None:
+    """Where `node` is among `known` (the same object, or an equal tree), or None."""
+    for place, other in enumerate(known):
+        if other is node or other == node:
+            return place
+    return None
+
+
 def _with_bonus(base: tantivy.Query, extras: list[tantivy.Query]) -> tantivy.Query:
     """The matches of `base`, scored with what `extras` add where they match too.
     Scoring every match costs tantivy little, so the extras are not windowed."""
@@ -503,28 +511,38 @@ class TantivySearcher(EngineSearcher):
 
     def search_faceted(self, query, sort, offset, limit, facets):
         compiled = self._compiled_parts(query)
-        total, hits = self._page(compiled[query], sort, offset, limit)
+        total, hits = self._page(compiled[0][1], sort, offset, limit)
         # Facets without a filter of their own count the same matches: one aggregation
         # request per distinct query counts all of its fields, and a query compiled for
-        # the search (itself, or the base of its bonus) is not compiled again.
-        fields_by_query: dict[nodes.Node, list[str]] = {}
+        # the search (itself, or the base of its bonus) is not compiled again. Queries
+        # are told apart by identity, then equality, never hashed: hashing a tree walks
+        # all of it, and ten hashes were a twentieth of a two-word faceted search.
+        distinct: list[tuple[nodes.Node, list[str]]] = []
+        places = []
         for field, node in facets:
-            fields_by_query.setdefault(node, []).append(field)
-        counted = {(node, field): found
-                   for node, fields in fields_by_query.items()
-                   for field, found in self._facet_counts(
-                       compiled.get(node) or self._compile(node), fields).items()}
-        return total, hits, [counted[node, field] for field, node in facets]
+            place = _position(node, [known for known, _fields in distinct])
+            if place is None:
+                place = len(distinct)
+                distinct.append((node, []))
+            distinct[place][1].append(field)
+            places.append(place)
+        counted = []
+        for node, fields in distinct:
+            at = _position(node, [known for known, _query in compiled])
+            counted.append(self._facet_counts(
+                self._compile(node) if at is None else compiled[at][1], fields))
+        return total, hits, [counted[place][field]
+                             for (field, _node), place in zip(facets, places, strict=True)]
 
-    def _compiled_parts(self, query: nodes.Node) -> dict[nodes.Node, tantivy.Query]:
+    def _compiled_parts(self, query: nodes.Node) -> list[tuple[nodes.Node, tantivy.Query]]:
         """`query` compiled and, when it adds a bonus to a base, the base compiled on its
         own too (the base's matches are the query's: facets count them)."""
         if not isinstance(query, nodes.Bonus):
-            return {query: self._compile(query)}
+            return [(query, self._compile(query))]
         rescaled = ranking.for_per_field_scoring(query)
         base = compile_node(rescaled.base, self._schema, self._folded)
         extras = [compile_node(extra, self._schema, self._folded) for extra in rescaled.extras]
-        return {query: _with_bonus(base, extras), query.base: base}
+        return [(query, _with_bonus(base, extras)), (query.base, base)]
 
     def iter_hits(self, query, sort="relevance"):
         compiled = self._compile(query)
