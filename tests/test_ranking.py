@@ -1,8 +1,11 @@
 """Ranking choices beyond BM25 (wiresearch/ranking.py), on every engine."""
 
+import dataclasses
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wiresearch import Archive, nodes, ranking
 from wiresearch.querylang import parse
@@ -113,3 +116,40 @@ def test_a_word_weighed_by_similar_stories_keeps_the_field_weights():
     assert ranking.word_in_fields(odd) == ("cocoa", {"headline": 1.0, "body": 1.0}, 1.0)
     assert ranking.word_in_fields(nodes.Or((nodes.Term("headline", "cocoa"),
                                             nodes.Term("body", "coffe")))) is None
+
+
+fields = st.sampled_from([*nodes.TEXT_FIELDS, "topic"])
+boosts = st.sampled_from([1.0, 0.3, 2.5])
+leaves = st.one_of(
+    st.builds(nodes.Term, fields, st.text(max_size=3), boosts),
+    st.builds(nodes.Phrase, fields, st.lists(st.text(max_size=3), min_size=2,
+                                             max_size=3).map(tuple), st.integers(0, 5), boosts),
+    st.builds(nodes.Prefix, fields, st.text(max_size=3), boosts),
+    st.builds(nodes.Fuzzy, fields, st.text(max_size=3), st.integers(0, 2), boosts))
+trees = st.recursive(leaves, lambda children: st.one_of(
+    st.builds(nodes.And, st.lists(children, min_size=1, max_size=3).map(tuple)),
+    st.builds(nodes.Or, st.lists(children, min_size=1, max_size=3).map(tuple)),
+    st.builds(nodes.Not, children)), max_leaves=8)
+
+
+def reference_rescaled(node, factor=1.0):
+    """for_per_field_scoring spelled with dataclasses.replace, field by field."""
+    if isinstance(node, (nodes.Term, nodes.Phrase, nodes.Prefix, nodes.Fuzzy)):
+        if node.field not in ranking.FIELD_WEIGHTS:
+            return node
+        return dataclasses.replace(node, boost=node.boost * factor * ranking.PER_FIELD_WEIGHTS[
+            node.field] / ranking.FIELD_WEIGHTS[node.field])
+    if isinstance(node, (nodes.And, nodes.Or)):
+        return dataclasses.replace(node, children=tuple(reference_rescaled(child, factor)
+                                                        for child in node.children))
+    if isinstance(node, nodes.Bonus):
+        extra = factor * ranking.PER_FIELD_PROXIMITY_WEIGHT / ranking.PROXIMITY_WEIGHT
+        return nodes.Bonus(reference_rescaled(node.base, factor),
+                           tuple(reference_rescaled(e, extra) for e in node.extras))
+    return node
+
+
+@given(base=trees, extras=st.lists(leaves, max_size=3))
+def test_rescaling_changes_boosts_only(base, extras):
+    for node in (base, nodes.Bonus(base, tuple(extras))):
+        assert ranking.for_per_field_scoring(node) == reference_rescaled(node)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import replace
 
 from . import nodes
 
@@ -134,19 +133,30 @@ def for_per_field_scoring(node: nodes.Node) -> nodes.Node:
     return _rescaled(node, 1.0)
 
 
+# Leaves with another boost, made by their constructors: dataclasses.replace looks the
+# fields up on every call, and compiling a query for tantivy rescales every leaf.
+_REBOOSTED = {
+    nodes.Term: lambda node, boost: nodes.Term(node.field, node.text, boost),
+    nodes.Phrase: lambda node, boost: nodes.Phrase(node.field, node.terms, node.slop, boost),
+    nodes.Prefix: lambda node, boost: nodes.Prefix(node.field, node.text, boost),
+    nodes.Fuzzy: lambda node, boost: nodes.Fuzzy(node.field, node.text, node.distance, boost),
+}
+
+
 def _rescaled(node: nodes.Node, factor: float) -> nodes.Node:
-    if isinstance(node, (nodes.Term, nodes.Phrase, nodes.Prefix, nodes.Fuzzy)):
+    reboosted = _REBOOSTED.get(type(node))
+    if reboosted is not None:
         if node.field not in FIELD_WEIGHTS:
             return node
-        return replace(node, boost=node.boost * factor * PER_FIELD_WEIGHTS[node.field]
-                       / FIELD_WEIGHTS[node.field])
+        boost = node.boost * factor * PER_FIELD_WEIGHTS[node.field] / FIELD_WEIGHTS[node.field]
+        # The body's and the dateline's weights are the same in both tables.
+        return node if boost == node.boost else reboosted(node, boost)
     if isinstance(node, (nodes.And, nodes.Or)):
-        return replace(node, children=tuple(_rescaled(child, factor)
-                                            for child in node.children))
+        return type(node)(tuple(_rescaled(child, factor) for child in node.children))
     if isinstance(node, nodes.Not):
         return node  # excluded, never scored
     if isinstance(node, nodes.Bonus):
         extra_factor = factor * PER_FIELD_PROXIMITY_WEIGHT / PROXIMITY_WEIGHT
-        return replace(node, base=_rescaled(node.base, factor),
-                       extras=tuple(_rescaled(extra, extra_factor) for extra in node.extras))
+        return nodes.Bonus(_rescaled(node.base, factor),
+                           tuple(_rescaled(extra, extra_factor) for extra in node.extras))
     return node
