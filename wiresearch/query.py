@@ -90,12 +90,21 @@ class Plan:
 
     parsed: ParsedQuery
     filters: dict[str, nodes.Node] = field(default_factory=dict)
+    # Trees already made, by the filter left out (None for none), once build_plan has
+    # set the filters: the search and the facets that leave out no filter of theirs
+    # then share one tree, which engines recognise by identity.
+    _made: dict[str | None, nodes.Node] = field(default_factory=dict, init=False,
+                                                repr=False, compare=False)
 
     def node(self, without: str | None = None, ranked: bool = False) -> nodes.Node:
         """The whole query; `without` leaves one filter out (for facets that guide).
         `ranked` adds ranking's proximity bonus, which changes scores, never matches."""
-        kept = [node for name, node in self.filters.items() if name != without]
-        node = nodes.conjoin(self.parsed.node, *kept)
+        if without not in self.filters:
+            without = None
+        node = self._made.get(without)
+        if node is None:
+            kept = [node for name, node in self.filters.items() if name != without]
+            node = self._made[without] = nodes.conjoin(self.parsed.node, *kept)
         return ranking.with_proximity(node) if ranked else node
 
 
