@@ -28,8 +28,13 @@ import tantivy
 from .. import analysis
 
 # Tokenizer names saved in an index's schema: which text the index was given and how
-# tantivy splits it. New indexes split at spaces: a pattern of word characters cost
-# tantivy twice the indexing time.
+# tantivy splits it, and so which wiresearch can read the index. New indexes split at
+# spaces (a pattern of word characters cost tantivy twice the indexing time) and store
+# one record per article; their name changed with the storage, so that a wiresearch
+# that reads stored values field by field refuses such an index instead of finding its
+# articles blank. WORDS_ANALYZER is the same analysis in indexes that store field by
+# field.
+RECORDS_ANALYZER = "wiresearch-records"
 WORDS_ANALYZER = "wiresearch-words"
 FOLDED_ANALYZER = "wiresearch-folded"
 # Indexes made before folding moved to our side were given the original text, and

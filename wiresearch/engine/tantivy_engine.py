@@ -30,6 +30,7 @@ from .base import Engine, EngineSearcher, EngineWriter, Stored
 from .tantivy_analysis import (
     FOLDED_ANALYZER,
     LEGACY_ANALYZER,
+    RECORDS_ANALYZER,
     WORDS_ANALYZER,
     index_term,
     indexed_text,
@@ -62,16 +63,18 @@ MAX_SPACINGS = 64
 
 
 # The analyzer of each text layout, by the tokenizer name an index's schema saves.
-ANALYZERS = {WORDS_ANALYZER: tantivy_analysis.words_analyzer,
+ANALYZERS = {RECORDS_ANALYZER: tantivy_analysis.words_analyzer,
+             WORDS_ANALYZER: tantivy_analysis.words_analyzer,
              FOLDED_ANALYZER: tantivy_analysis.folded_analyzer,
              LEGACY_ANALYZER: tantivy_analysis.legacy_text_analyzer}
 
 
-def _schema(tokenizer: str = WORDS_ANALYZER, recorded: bool = True) -> tantivy.Schema:
-    """The schema of new indexes, or of an earlier layout: those stored each value in a
-    field of its own (`recorded` False), and LEGACY_ANALYZER's indexed and stored the
-    original text in the same field."""
-    folded = tokenizer != LEGACY_ANALYZER
+def _schema(tokenizer: str = RECORDS_ANALYZER) -> tantivy.Schema:
+    """The schema of new indexes, or of an earlier layout (named by its tokenizer):
+    those stored each value in a field of its own, and LEGACY_ANALYZER's indexed and
+    stored the original text in the same field."""
+    layout = Layout(tokenizer)
+    folded, recorded = layout.folded, layout.recorded
     builder = tantivy.SchemaBuilder()
     for name in nodes.TEXT_FIELDS:
         builder.add_text_field(name, stored=not folded, tokenizer_name=tokenizer,
@@ -663,17 +666,20 @@ def _open_error(path: Path, error: ValueError) -> Exception:
 
 @dataclass(frozen=True)
 class Layout:
-    """What an index's schema says of how it was made."""
+    """How an index was made, as the tokenizer its schema names for text says: which
+    text the index is given (folded by us, or the original in the legacy layout), how
+    tantivy splits it, and how the index stores what searches give back."""
 
-    # The tokenizer its schema names for text: which text the index is given (folded by
-    # us, or the original in the legacy layout) and how tantivy splits it.
     tokenizer: str
-    # Whether it stores one record per article, or its values field by field.
-    recorded: bool
 
     @property
     def folded(self) -> bool:
         return self.tokenizer != LEGACY_ANALYZER
+
+    @property
+    def recorded(self) -> bool:
+        """One record per article, or (earlier layouts) each value in its own field."""
+        return self.tokenizer == RECORDS_ANALYZER
 
 
 def _layout(path: Path) -> Layout:
@@ -687,7 +693,7 @@ def _layout(path: Path) -> Layout:
     if tokenizer not in ANALYZERS:
         raise IndexNotFoundError(f"the tantivy index in {path} was made by another version "
                                  f"of wiresearch (its text analyzer is {tokenizer!r})")
-    return Layout(tokenizer, RECORD in fields)
+    return Layout(tokenizer)
 
 
 @dataclass(frozen=True)
