@@ -388,10 +388,13 @@ class TantivyWriter(EngineWriter):
         if replace and not self._fresh:
             # Deletes apply to documents added before them, so the new copy survives.
             writer.delete_documents_by_term("id", article.id)
-        if not isinstance(prepared, Prepared):
-            prepared = TantivyEngine.prepare(article)
-        texts = prepared.texts if self._layout.folded else None
-        record = prepared.record if self._layout.recorded else None
+        # What the layout uses of prepare()'s work, made here when the readers did not.
+        made = prepared if isinstance(prepared, Prepared) else None
+        texts = record = None
+        if self._layout.folded:
+            texts = made.texts if made else indexed_texts(article)
+        if self._layout.recorded:
+            record = made.record if made else to_record(article)
         writer.add_document(to_document(article, cluster, self._sequence, texts, record))
         self._sequence += 1
 
@@ -604,12 +607,8 @@ class TantivySearcher(EngineSearcher):
         for request in requests:
             result = self._searcher.aggregate(compiled, request)
             for field in request:
-                found = {bucket["key"]: bucket["doc_count"]
-                         for bucket in result[field]["buckets"]}
-                if counts[field]:
-                    counts[field].update(found)
-                else:
-                    counts[field] = found
+                counts[field].update({bucket["key"]: bucket["doc_count"]
+                                      for bucket in result[field]["buckets"]})
         return counts
 
     def get(self, article_id):
@@ -716,7 +715,6 @@ class TantivyEngine(Engine):
         self._index = index
         self._path = path
         self.layout = _layout(path)
-        self.folded = self.layout.folded
         # Analyzers are not saved with the index, only their names: register the one
         # its schema names every time it is opened.
         index.register_tokenizer(self.layout.tokenizer, ANALYZERS[self.layout.tokenizer]())
@@ -748,6 +746,10 @@ class TantivyEngine(Engine):
             tantivy.Query.all_query(), {"s": {"max": {"field": SEQUENCE}}})
         highest = stats["s"]["value"]
         return 0 if highest is None else int(highest) + 1
+
+    @property
+    def folded(self) -> bool:
+        return self.layout.folded
 
     def advice(self) -> list[str]:
         if self.folded:
