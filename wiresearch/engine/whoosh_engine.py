@@ -28,6 +28,7 @@ from .base import Engine, EngineSearcher, EngineWriter, Stored
 from .whoosh_codec import ArrayCodec
 from .whoosh_codec import WireCodec as WireCodec  # named by segments written before ArrayCodec
 from .whoosh_eval import BulkEvaluator
+from .whoosh_writing import DocumentAdder, TermPool
 
 INDEX_NAME = "MAIN"
 # Sort key of undated articles: after every real date in both directions.
@@ -204,70 +205,6 @@ def compile_node(node: nodes.Node) -> wq.Query:
     raise TypeError(f"cannot compile {node!r}")
 
 
-class TermPool:
-    """Whoosh's posting pool, kept in memory and grouped by term.
-
-    Whoosh's own pool pickles every posting to a temporary run file and merge-sorts
-    the runs back at commit: a third of the time of a build. Here postings are
-    appended to their term's list as documents arrive (so each list is already in
-    document order) and only the terms are sorted at commit. The writer starts a new
-    segment before the pool outgrows its memory budget (see WhooshWriter)."""
-
-    def __init__(self):
-        self.terms: dict[tuple[str, bytes], list[tuple[int, float, bytes | None]]] = {}
-        self.fieldnames: set[str] = set()
-        self.postings = 0
-        self._ordered = True
-        self._last_docnum = -1
-
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        fieldname, text, docnum, weight, value = item
-        postings = self.terms.get((fieldname, text))
-        if postings is None:
-            self.terms[(fieldname, text)] = postings = []
-            self.fieldnames.add(fieldname)
-        postings.append((docnum, weight, value))
-        self.postings += 1
-        # Postings copied from merged segments may arrive out of document order.
-        if docnum < self._last_docnum:
-            self._ordered = False
-        self._last_docnum = docnum
-
-    def iter_postings(self) -> _PooledPostings:
-        return _PooledPostings(self)
-
-    def by_term(self):
-        """(fieldname, text, [(docnum, weight, value), ...]) for each term, in order."""
-        for key in sorted(self.terms):
-            fieldname, text = key
-            postings = self.terms[key]
-            if not self._ordered:
-                postings.sort(key=_docnum_of)
-            yield fieldname, text, postings
-
-    def cleanup(self) -> None:
-        self.terms = {}
-        self.postings = 0
-
-
-class _PooledPostings:
-    """A pool's postings in term order: one (fieldname, text, docnum, weight, value) at
-    a time, as Whoosh's field writers take them, or a whole term at a time through
-    by_term(), as ArrayCodec's field writer takes them."""
-
-    def __init__(self, pool: TermPool):
-        self.by_term = pool.by_term
-
-    def __iter__(self):
-        for fieldname, text, postings in self.by_term():
-            for docnum, weight, value in postings:
-                yield fieldname, text, docnum, weight, value
-
-
-def _docnum_of(posting: tuple[int, float, bytes | None]) -> int:
-    return posting[0]
-
-
 # About 150 bytes of memory per posting held in a TermPool: a fresh build starts a new
 # segment past this many, which keeps a million-article build well under 2 GB.
 POOL_POSTINGS = 4_000_000
@@ -278,6 +215,7 @@ class WhooshWriter(EngineWriter):
         self._index = index
         self._fresh = fresh
         self._writer = self._new_writer()
+        self._adder = DocumentAdder(index.schema, Postings)
 
     def _new_writer(self):
         # Not compound: assembling a segment into one file copies every byte again.
@@ -289,7 +227,7 @@ class WhooshWriter(EngineWriter):
             prepared: object = None) -> None:
         document = to_document(article, cluster, prepared)
         if self._fresh or not replace:
-            self._writer.add_document(**document)
+            self._adder.add(self._writer, document)
             # A fresh build is not live until it is switched to, so a segment may be
             # committed at any point: that bounds memory however large the archive.
             if self._fresh and self._writer.pool.postings > POOL_POSTINGS:

@@ -1,0 +1,99 @@
+"""A fresh build adds documents with DocumentAdder instead of Whoosh's add_document: the
+segments both write must be the same, byte for byte."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from whoosh import index as windex
+
+from tests.conftest import DATA
+from wiresearch.engine import whoosh_engine
+from wiresearch.engine.whoosh_codec import ArrayCodec
+from wiresearch.engine.whoosh_writing import DocumentAdder, TermPool
+from wiresearch.ingest import FileTask, process_file
+from wiresearch.model import Article
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Each file of the index's one segment by its extension (the segment's name is
+    random), without the table of contents, which names it."""
+    files = [path for path in folder.iterdir()
+             if not path.name.startswith("_") and "LOCK" not in path.name]
+    segments = {path.name.split("_")[1].split(".")[0] for path in files
+                if path.name.startswith(whoosh_engine.INDEX_NAME + "_")}
+    assert len(segments) == 1
+    return {path.name.split(".", 1)[1]: path.read_bytes() for path in files
+            if "." in path.name}
+
+
+def _build(folder: Path, articles, prepare: bool, stock: bool) -> dict[str, bytes]:
+    folder.mkdir()
+    index = windex.create_in(str(folder), whoosh_engine._schema(),
+                             indexname=whoosh_engine.INDEX_NAME)
+    writer = index.writer(codec=ArrayCodec(), compound=False)
+    writer.pool = TermPool()
+    adder = DocumentAdder(index.schema, whoosh_engine.Postings)
+    for number, article in enumerate(articles):
+        made = whoosh_engine.WhooshEngine.prepare(article) if prepare else None
+        document = whoosh_engine.to_document(article, f"cluster-{number % 7}", made)
+        if stock:
+            writer.add_document(**document)
+        else:
+            adder.add(writer, document)
+    writer.commit(merge=False)
+    index.close()
+    return _segment_files(folder)
+
+
+@pytest.fixture(scope="module")
+def articles():
+    found = []
+    for path in (DATA / "reuters21578").glob("*.sgm"):
+        found += process_file(FileTask(str(path), None, None)).articles
+    for path in sorted((DATA / "bbc").rglob("*.txt"))[:100]:
+        found += process_file(FileTask(str(path), None, None)).articles
+    return found
+
+
+@pytest.mark.parametrize("prepare", [True, False])
+def test_documentadder_writes_the_segment_add_document_writes(tmp_path, articles, prepare):
+    theirs = _build(tmp_path / "stock", articles, prepare, stock=True)
+    ours = _build(tmp_path / "ours", articles, prepare, stock=False)
+    assert sorted(ours) == sorted(theirs)
+    for extension in theirs:
+        assert ours[extension] == theirs[extension], extension
+
+
+# Values that differ only in case, spaces or accents, and any others.
+_value = st.one_of(st.sampled_from(["us", "US", " us", "us ", "", " ", "gb", "a b", "é", "É"]),
+                   st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.lists(_value, max_size=3), st.lists(_value, max_size=3),
+                               _value, st.booleans()), min_size=1, max_size=6))
+@example(rows=[(["us"], ["Trade"], "", True), (["US"], ["trade "], " ", False)])
+def test_any_keyword_values_index_as_add_document_indexes_them(tmp_path_factory, rows):
+    """Keyword values with spaces, repeats, empty strings or any character: each distinct
+    value is indexed once and remembered; what is written must not change."""
+    articles = [
+        Article(id=f"{number}:{source}", source=source, headline=f"story {number}",
+                body="some words " + " ".join(countries), countries=tuple(countries),
+                topics=tuple(topics), path=source,
+                date=dt.datetime(1987, 3, 1 + number, tzinfo=dt.UTC) if dated else None)
+        for number, (countries, topics, source, dated) in enumerate(rows)]
+    folder = tmp_path_factory.mktemp("keywords")
+    theirs = _build(folder / "stock", articles, prepare=False, stock=True)
+    ours = _build(folder / "ours", articles, prepare=False, stock=False)
+    assert ours == theirs
+
+
+def test_documentadder_refuses_a_schema_it_cannot_write(tmp_path):
+    from whoosh import fields as wf
+
+    with pytest.raises(ValueError):
+        DocumentAdder(wf.Schema(text=wf.TEXT(vector=True)), list)
