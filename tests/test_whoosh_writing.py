@@ -2,14 +2,17 @@
 segments both write must be the same, byte for byte."""
 
 import datetime as dt
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from whoosh import formats
 from whoosh import index as windex
 
 from tests.conftest import DATA
+from wiresearch import analysis
 from wiresearch.engine import whoosh_engine
 from wiresearch.engine.whoosh_codec import ArrayCodec
 from wiresearch.engine.whoosh_writing import DocumentAdder, TermPool
@@ -97,3 +100,21 @@ def test_documentadder_refuses_a_schema_it_cannot_write(tmp_path):
 
     with pytest.raises(ValueError):
         DocumentAdder(wf.Schema(text=wf.TEXT(vector=True)), list)
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(st.sampled_from(["oil", "Oil", "prices", "rose", "opec", "é", "x" * 41]),
+                      max_size=40),
+       start=st.sampled_from([0, 4090, 5000]))
+def test_postings_encode_positions_as_the_format_does(words, start):
+    """Postings reuse the encoding of a lone position; whatever the words and however
+    far into the text, each term's value must be what Whoosh's format encodes."""
+    text = "filler " * start + " ".join(words)
+    expected = defaultdict(list)
+    for position, term in enumerate(analysis.positioned_terms(text)):
+        if term is not None:
+            expected[term].append(position)
+    encode = formats.Positions().encode
+    assert whoosh_engine.postings(text) == [
+        (term.encode("utf-8"), len(found), float(len(found)), encode(found))
+        for term, found in expected.items()]

@@ -76,6 +76,9 @@ class Postings(list):
 
 
 _POSITIONS = formats.Positions()
+# A word found once in a field (two thirds of a story's words) at one of the first few
+# thousand positions: its encoded positions made once, not pickled again each time.
+_ONE_POSITION = [_POSITIONS.encode([position]) for position in range(4096)]
 
 
 def postings(text: str, format_: formats.Format = _POSITIONS
@@ -87,8 +90,14 @@ def postings(text: str, format_: formats.Format = _POSITIONS
             positions[term].append(position)
     encode = format_.encode
     boost = format_.field_boost
-    return [(text.encode("utf-8"), len(plist), len(plist) * boost, encode(plist))
-            for text, plist in positions.items()]
+    once = _ONE_POSITION if type(format_) is formats.Positions else ()
+    made = []
+    for term, found in positions.items():
+        if len(found) == 1 and found[0] < len(once):
+            made.append((term.encode("utf-8"), 1, boost, once[found[0]]))
+        else:
+            made.append((term.encode("utf-8"), len(found), len(found) * boost, encode(found)))
+    return made
 
 
 def _schema() -> wf.Schema:
