@@ -32,12 +32,21 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
             if "." in path.name}
 
 
-def _build(folder: Path, articles, prepare: bool, stock: bool) -> dict[str, bytes]:
+class _OneByOnePool(TermPool):
+    """A pool whose postings reach the codec one at a time, as Whoosh's own pool gives
+    them: the codec then writes each term through W3's start_term, add and finish_term."""
+
+    def iter_postings(self):
+        return iter(list(super().iter_postings()))
+
+
+def _build(folder: Path, articles, prepare: bool, stock: bool,
+           pool: type = TermPool) -> dict[str, bytes]:
     folder.mkdir()
     index = windex.create_in(str(folder), whoosh_engine._schema(),
                              indexname=whoosh_engine.INDEX_NAME)
     writer = index.writer(codec=ArrayCodec(), compound=False)
-    writer.pool = TermPool()
+    writer.pool = pool()
     adder = DocumentAdder(index.schema, whoosh_engine.Postings)
     for number, article in enumerate(articles):
         made = whoosh_engine.WhooshEngine.prepare(article) if prepare else None
@@ -71,6 +80,18 @@ def test_documentadder_writes_the_segment_add_document_writes(tmp_path, articles
 
 
 # Values that differ only in case, spaces or accents, and any others.
+def test_terms_written_a_term_at_a_time_are_those_written_posting_by_posting(tmp_path,
+                                                                           articles):
+    """Terms whose postings fit one block are written in one step (most of them), the
+    others block by block; Whoosh's way, posting by posting, must give the same bytes."""
+    whole = _build(tmp_path / "whole", articles, prepare=True, stock=False)
+    one_by_one = _build(tmp_path / "one", articles, prepare=True, stock=False,
+                        pool=_OneByOnePool)
+    assert sorted(whole) == sorted(one_by_one)
+    for extension in whole:
+        assert whole[extension] == one_by_one[extension], extension
+
+
 _value = st.one_of(st.sampled_from(["us", "US", " us", "us ", "", " ", "gb", "a b", "é", "É"]),
                    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
 

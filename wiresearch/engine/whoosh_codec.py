@@ -30,10 +30,11 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
+    W3TermInfo,
     _lenfield,
 )
 from whoosh.compat import dumps
-from whoosh.system import _INT_SIZE
+from whoosh.system import _INT_SIZE, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
@@ -108,9 +109,15 @@ class ArrayFieldWriter(W3FieldWriter):
                 self.start_field(fieldname, schema[fieldname])
                 table = field_lengths(fieldname) if field_lengths else None
                 current = fieldname
-            self.start_term(btext)
-            self._postwriter.add_postings(postings, table)
-            self.finish_term()
+            postwriter = self._postwriter
+            if postwriter.fits_one_block(postings):
+                self._tindex.add(pack_ushort(self._fieldid) + btext,
+                                 postwriter.write_one_block_term(self._format, postings,
+                                                                  table))
+            else:
+                self.start_term(btext)
+                postwriter.add_postings(postings, table)
+                self.finish_term()
         if current is not None:
             self.finish_field()
         return None
@@ -174,23 +181,58 @@ class ArrayPostingsWriter(W3PostingsWriter):
         buffered for finish_postings(), as add_posting() leaves it."""
         limit = self._blocklimit
         for start in range(0, len(postings), limit):
-            docnums, weights, values = zip(*postings[start:start + limit], strict=True)
-            self._ids = array("I", docnums)
-            self._weights = array("f", weights)
-            self._values = [value for value in values if value]
-            self._maxweight = max(0, max(weights))  # as add_posting(): before rounding
-            if lengths is not None:
-                known = [length for length in map(lengths.__getitem__, docnums) if length]
-                if known:
-                    self._minlength, self._maxlength = min(known), max(known)
+            self._buffer(postings[start:start + limit], lengths)
             if start + limit < len(postings):
                 self._write_block()
+
+    def _buffer(self, postings: list[tuple[int, float, bytes | None]],
+                lengths: list | None) -> None:
+        """One block's postings into the buffer, with the statistics add_posting() keeps."""
+        docnums, weights, values = zip(*postings, strict=True)
+        self._ids = array("I", docnums)
+        self._weights = array("f", weights)
+        self._values = [value for value in values if value]
+        self._maxweight = max(0, max(weights))  # as add_posting(): before rounding
+        self._minlength, self._maxlength = None, 0
+        if lengths is not None:
+            known = [length for length in map(lengths.__getitem__, docnums) if length]
+            if known:
+                self._minlength, self._maxlength = min(known), max(known)
+
+    def fits_one_block(self, postings: list) -> bool:
+        """Whether a term's postings are written as one block (neither inlined in its
+        term info nor spread over several)."""
+        return self._inlinelimit <= len(postings) <= self._blocklimit
+
+    def write_one_block_term(self, format_, postings: list[tuple[int, float, bytes | None]],
+                             lengths: list | None) -> bytes:
+        """Writes a term whose postings fit one block (fits_one_block) and returns its
+        term info's bytes: what start_postings(), add_postings() and finish_postings()
+        write and return, without the TermInfo kept up block by block. Most terms of
+        a segment are such, and that bookkeeping was most of their cost."""
+        self._format = format_
+        self._buffer(postings, lengths)
+        postfile = self._postfile
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._write_block_data(last=True)
+        ids = self._ids
+        # What W3TermInfo.add_block() makes of one block, from a fresh W3TermInfo.
+        info = W3TermInfo(0 + sum(self._weights), len(ids), self._minlength,
+                          max(0, self._maxlength), max(0, self._maxweight), ids[0], ids[-1])
+        info.set_extent(start, postfile.tell() - start)
+        return info.to_bytes()
 
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
+        self._write_block_data(last)
+        self._blockcount += 1
+        self._new_block()
 
+    def _write_block_data(self, last: bool) -> None:
+        """The buffered block's length, info and data (the header of this module)."""
         ids = self._ids
         gaps = array("I", [ids[-1] - ids[0]])
         gaps.extend(map(sub, ids[1:], ids[:-1]))
@@ -228,8 +270,6 @@ class ArrayPostingsWriter(W3PostingsWriter):
         postfile.write_int(-blocklength if last else blocklength)
         postfile.write(infobytes)
         postfile.write(databytes)
-        self._blockcount += 1
-        self._new_block()
 
     def _info_bytes(self, comp: int) -> bytes:
         """W3's block info, which matchers read to skip a block without its data."""
