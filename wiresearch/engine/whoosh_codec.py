@@ -15,6 +15,7 @@ postings) still open, and merging them rewrites their postings as arrays.
 
 from __future__ import annotations
 
+import struct
 import sys
 import zlib
 from array import array
@@ -110,7 +111,10 @@ class ArrayFieldWriter(W3FieldWriter):
                 table = field_lengths(fieldname) if field_lengths else None
                 current = fieldname
             postwriter = self._postwriter
-            if postwriter.fits_one_block(postings):
+            if len(postings) == 1:
+                self._tindex.add(pack_ushort(self._fieldid) + btext,
+                                 postwriter.inlined_term(self._format, postings, table))
+            elif postwriter.fits_one_block(postings):
                 self._tindex.add(pack_ushort(self._fieldid) + btext,
                                  postwriter.write_one_block_term(self._format, postings,
                                                                   table))
@@ -164,6 +168,25 @@ def _packed(values: array) -> bytes:
     return values.tobytes()
 
 
+def _little_endian(typecode: str, numbers) -> bytes:
+    """_packed(array(typecode, numbers)), without the array's per-item parsing of
+    each number (for "B" and "H" several times slower than struct's loop)."""
+    numbers = tuple(numbers)
+    return struct.pack(f"<{len(numbers)}{typecode}", *numbers)
+
+
+def _float32s(numbers: Sequence[float]) -> array:
+    """array("f", numbers), rounded the same way: the array parses each item with a
+    format string, ten times slower than struct, which packs them in one call."""
+    try:
+        packed = struct.pack(f"{len(numbers)}f", *numbers)
+    except OverflowError:  # past float32's range, where the array gives infinity
+        return array("f", numbers)
+    values = array("f")
+    values.frombytes(packed)
+    return values
+
+
 def _unpacked(typecode: str, data: bytes) -> array:
     values = array(typecode)
     values.frombytes(data)
@@ -190,12 +213,12 @@ class ArrayPostingsWriter(W3PostingsWriter):
         """One block's postings into the buffer, with the statistics add_posting() keeps."""
         docnums, weights, values = zip(*postings, strict=True)
         self._ids = array("I", docnums)
-        self._weights = array("f", weights)
-        self._values = [value for value in values if value]
+        self._weights = _float32s(weights)
+        self._values = list(filter(None, values))
         self._maxweight = max(0, max(weights))  # as add_posting(): before rounding
         self._minlength, self._maxlength = None, 0
         if lengths is not None:
-            known = [length for length in map(lengths.__getitem__, docnums) if length]
+            known = list(filter(None, map(lengths.__getitem__, docnums)))
             if known:
                 self._minlength, self._maxlength = min(known), max(known)
 
@@ -223,6 +246,23 @@ class ArrayPostingsWriter(W3PostingsWriter):
         info.set_extent(start, postfile.tell() - start)
         return info.to_bytes()
 
+    def inlined_term(self, format_, postings: list[tuple[int, float, bytes | None]],
+                     lengths: list | None) -> bytes:
+        """The term info's bytes of a term with one posting, which it holds itself
+        (W3's inlined postings; Whoosh's own writer never inlines, its code for it
+        calls a method that does not exist). Nothing goes to the postings file: a
+        segment's many terms found in one story (ids, dates, rare words) cost no block,
+        and reading them no seek."""
+        self._format = format_
+        self._buffer(postings, lengths)
+        ids = self._ids
+        info = W3TermInfo(0 + sum(self._weights), 1, self._minlength,
+                          max(0, self._maxlength), max(0, self._maxweight), ids[0], ids[0])
+        # A format without values reads None as every posting's value.
+        values = tuple(self._values) if format_.fixed_value_size() != 0 else None
+        info._inlined = (tuple(ids), tuple(self._weights), values)
+        return info.to_bytes()
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -238,25 +278,25 @@ class ArrayPostingsWriter(W3PostingsWriter):
         gaps.extend(map(sub, ids[1:], ids[:-1]))
         gap_type = _narrowest(max(gaps))
         weights = self._weights
-        if all(weight == 1.0 for weight in weights):
+        if weights.count(1.0) == len(weights):
             weight_type = 0
-        elif all(weight.is_integer() and weight >= 0 for weight in weights):
+        elif min(weights) >= 0 and all(map(float.is_integer, weights)):
             # Frequencies: bytes or shorts (type 3, past a short, keeps them as floats).
             weight_type = 1 + _narrowest(int(max(weights)))
         else:
             weight_type = 3
-        section_a = _packed(array(_GAP_TYPES[gap_type], gaps))
-        if weight_type:
-            typecode = _WEIGHT_TYPES[weight_type]
-            section_a += _packed(array(typecode, map(int, weights)) if typecode != "f"
-                                 else weights)
+        section_a = _little_endian(_GAP_TYPES[gap_type], gaps)
+        if weight_type == 3:
+            section_a += _packed(weights)
+        elif weight_type:
+            section_a += _little_endian(_WEIGHT_TYPES[weight_type], map(int, weights))
         values = self._values
         if self._format.fixed_value_size() == 0 or not values:
             section_b = b""
         else:
             if len(values) != len(ids):
                 raise ValueError("a posting block with some values missing")
-            section_b = _packed(array(_LENGTH_TYPE, map(len, values))) + b"".join(values)
+            section_b = _little_endian(_LENGTH_TYPE, map(len, values)) + b"".join(values)
         comp = self._compression
         section_a, packed_a = _compressed(section_a, comp)
         section_b, packed_b = _compressed(section_b, comp)
