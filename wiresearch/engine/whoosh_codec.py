@@ -112,16 +112,15 @@ class ArrayFieldWriter(W3FieldWriter):
                 current = fieldname
             postwriter = self._postwriter
             if len(postings) == 1:
-                self._tindex.add(pack_ushort(self._fieldid) + btext,
-                                 postwriter.inlined_term(self._format, postings, table))
+                info = postwriter.inlined_term(self._format, postings, table)
             elif postwriter.fits_one_block(postings):
-                self._tindex.add(pack_ushort(self._fieldid) + btext,
-                                 postwriter.write_one_block_term(self._format, postings,
-                                                                  table))
+                info = postwriter.write_one_block_term(self._format, postings, table)
             else:
                 self.start_term(btext)
                 postwriter.add_postings(postings, table)
                 self.finish_term()
+                continue
+            self._tindex.add(pack_ushort(self._fieldid) + btext, info)
         if current is not None:
             self.finish_field()
         return None
@@ -239,10 +238,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
         self._write_block_data(last=True)
-        ids = self._ids
-        # What W3TermInfo.add_block() makes of one block, from a fresh W3TermInfo.
-        info = W3TermInfo(0 + sum(self._weights), len(ids), self._minlength,
-                          max(0, self._maxlength), max(0, self._maxweight), ids[0], ids[-1])
+        info = self._buffered_term_info()
         info.set_extent(start, postfile.tell() - start)
         return info.to_bytes()
 
@@ -255,13 +251,18 @@ class ArrayPostingsWriter(W3PostingsWriter):
         and reading them no seek."""
         self._format = format_
         self._buffer(postings, lengths)
-        ids = self._ids
-        info = W3TermInfo(0 + sum(self._weights), 1, self._minlength,
-                          max(0, self._maxlength), max(0, self._maxweight), ids[0], ids[0])
+        info = self._buffered_term_info()
         # A format without values reads None as every posting's value.
         values = tuple(self._values) if format_.fixed_value_size() != 0 else None
-        info._inlined = (tuple(ids), tuple(self._weights), values)
+        info._inlined = (tuple(self._ids), tuple(self._weights), values)
         return info.to_bytes()
+
+    def _buffered_term_info(self) -> W3TermInfo:
+        """The term info of a term whose postings are the buffered block: what
+        W3TermInfo.add_block() makes of that one block, from a fresh W3TermInfo."""
+        ids = self._ids
+        return W3TermInfo(sum(self._weights), len(ids), self._minlength,
+                          max(0, self._maxlength), max(0, self._maxweight), ids[0], ids[-1])
 
     def _write_block(self, last=False):
         if not self._blockcount:

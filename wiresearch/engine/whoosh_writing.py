@@ -45,13 +45,12 @@ class TermPool:
             self.fieldnames.add(fieldname)
         postings.append((docnum, weight, value))
         self.postings += 1
-        # Postings copied from merged segments may arrive out of document order.
-        if docnum < self._last_docnum:
-            self._ordered = False
-        self._last_docnum = docnum
+        self.note_docnum(docnum)
 
     def note_docnum(self, docnum: int) -> None:
-        """For postings added to `terms` directly (DocumentAdder), as add() does."""
+        """Called for each posting added, by add() or by whoever adds to `terms` directly
+        (DocumentAdder): postings copied from merged segments may arrive out of document
+        order, and then each term's list is sorted at commit."""
         if docnum < self._last_docnum:
             self._ordered = False
         self._last_docnum = docnum
@@ -99,7 +98,6 @@ class DocumentAdder:
     def __init__(self, schema: wf.Schema, made_ahead: type):
         if any(field.vector or field.separate_spelling() for _name, field in schema.items()):
             raise ValueError("DocumentAdder writes neither term vectors nor spelling words")
-        self._schema = schema
         self._made_ahead = made_ahead
         self._known: dict[tuple[str, str], list] = {}
         # Per field: (field, indexed, scorable, stored, column, how its values index).
