@@ -118,6 +118,18 @@ def test_a_word_weighed_by_similar_stories_keeps_the_field_weights():
                                             nodes.Term("body", "coffe")))) is None
 
 
+def test_expansion_words_in_a_bonus_keep_the_weights_of_words():
+    """A bonus holds proximity phrases, with their own weight, and the words query
+    expansion adds, which an engine scoring fields apart weighs as the query's words."""
+    word = nodes.Or(tuple(nodes.Term(name, "cocoa", ranking.FIELD_WEIGHTS[name] * 0.3)
+                          for name in ("headline", "body")))
+    proximity = ranking.with_proximity(parse("interest rates").node)
+    rescaled = ranking.for_per_field_scoring(nodes.Bonus(proximity.base,
+                                                         proximity.extras + (word,)))
+    assert rescaled.extras[-1] == ranking.for_per_field_scoring(word)
+    assert rescaled.extras[:-1] == ranking.for_per_field_scoring(proximity).extras
+
+
 fields = st.sampled_from([*nodes.TEXT_FIELDS, "topic"])
 boosts = st.sampled_from([1.0, 0.3, 2.5])
 leaves = st.one_of(
@@ -143,9 +155,10 @@ def reference_rescaled(node, factor=1.0):
         return dataclasses.replace(node, children=tuple(reference_rescaled(child, factor)
                                                         for child in node.children))
     if isinstance(node, nodes.Bonus):
-        extra = factor * ranking.PER_FIELD_PROXIMITY_WEIGHT / ranking.PROXIMITY_WEIGHT
+        phrase = factor * ranking.PER_FIELD_PROXIMITY_WEIGHT / ranking.PROXIMITY_WEIGHT
         return nodes.Bonus(reference_rescaled(node.base, factor),
-                           tuple(reference_rescaled(e, extra) for e in node.extras))
+                           tuple(reference_rescaled(e, phrase if isinstance(e, nodes.Phrase)
+                                                    else factor) for e in node.extras))
     return node
 
 

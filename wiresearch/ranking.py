@@ -128,8 +128,8 @@ def with_proximity(node: nodes.Node) -> nodes.Node:
 
 def for_per_field_scoring(node: nodes.Node) -> nodes.Node:
     """`node` for an engine that scores each field apart: the boosts of text-field words
-    and phrases rescaled from FIELD_WEIGHTS to PER_FIELD_WEIGHTS, and a bonus's extras
-    (the proximity phrases) from PROXIMITY_WEIGHT to PER_FIELD_PROXIMITY_WEIGHT."""
+    and phrases rescaled from FIELD_WEIGHTS to PER_FIELD_WEIGHTS, and a bonus's phrases
+    (proximity's) from PROXIMITY_WEIGHT to PER_FIELD_PROXIMITY_WEIGHT."""
     return _rescaled(node, 1.0)
 
 
@@ -156,7 +156,11 @@ def _rescaled(node: nodes.Node, factor: float) -> nodes.Node:
     if isinstance(node, nodes.Not):
         return node  # excluded, never scored
     if isinstance(node, nodes.Bonus):
-        extra_factor = factor * PER_FIELD_PROXIMITY_WEIGHT / PROXIMITY_WEIGHT
+        # The extras that are proximity phrases have their own weight; words (query
+        # expansion's) are rescaled as the query's words are.
+        phrase_factor = factor * PER_FIELD_PROXIMITY_WEIGHT / PROXIMITY_WEIGHT
         return nodes.Bonus(_rescaled(node.base, factor),
-                           tuple(_rescaled(extra, extra_factor) for extra in node.extras))
+                           tuple(_rescaled(extra, phrase_factor
+                                           if isinstance(extra, nodes.Phrase) else factor)
+                                 for extra in node.extras))
     return node

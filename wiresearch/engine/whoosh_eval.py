@@ -84,10 +84,15 @@ class BulkEvaluator:
         cost follows their number, not that of the extras' matches."""
         added = dict(scored)
         wanted = sorted(added)
+        shared = {} if shared is None else shared
         for extra in extras:
-            if self._phrase_readable(extra):
-                found = self._phrase_scores(extra, wanted, {} if shared is None else shared)
-                found = found.items()
+            word = ranking.word_in_fields(extra)
+            if word is not None and self._scorable(word[1]):
+                # A word (as feedback adds them): BM25F, as the base query scores words.
+                found = self._bm25f(*word, shared, added.keys()).items()
+                self._release(word[0], word[1], shared)
+            elif self._phrase_readable(extra):
+                found = self._phrase_scores(extra, wanted, shared).items()
             else:
                 found = self._matcher_scores(extra, wanted)
             for docnum, score in found:
