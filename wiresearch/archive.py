@@ -18,15 +18,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import analysis, nodes
+from . import nodes
 from .dates import add_months, as_datetime
 from .engine import EngineSearcher, Stored, engine_class
 from .errors import ArticleNotFoundError, UsageError
 from .facets import facet_named
+from .feedback import expanded, weighted_terms, word_query
 from .indexdir import IndexDir
 from .model import Article, Hit, Results, Timeline, TimelineBucket
 from .query import Plan, SearchRequest, build_plan, half_life_seconds
-from .ranking import FIELD_WEIGHTS
 from .snippets import Highlighter, snippet
 
 if TYPE_CHECKING:  # imported where used: a search needs neither readers nor SQLite
@@ -147,12 +147,12 @@ class Archive:
                date_to: str | None = None, facets: Iterable[str] = (),
                sort: str = "relevance", limit: int = 10, page: int = 1,
                facet_size: int = 10, collapse: bool = False,
-               recent: str | None = None) -> Results:
+               recent: str | None = None, expand: bool = False) -> Results:
         request = SearchRequest(
             query=query or "", countries=tuple(countries), regions=tuple(regions),
             sources=tuple(sources), topics=tuple(topics), date_from=date_from,
             date_to=date_to, facets=tuple(facets), sort=sort, limit=limit, page=page,
-            facet_size=facet_size, collapse=collapse, recent=recent)
+            facet_size=facet_size, collapse=collapse, recent=recent, expand=expand)
         return self.run(request)
 
     def run(self, request: SearchRequest) -> Results:
@@ -161,6 +161,8 @@ class Archive:
         plan = build_plan(request, self._resolve)
         ranked = request.sort == "relevance"
         query = plan.node(ranked=ranked)
+        if request.expand and not plan.parsed.matches_everything:
+            query, _words = expanded(searcher, query, plan.parsed.terms)
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
         names = list(dict.fromkeys(request.facets))
         facet_queries = [(facet_named(name).field,
@@ -272,23 +274,13 @@ class Archive:
         if stored is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         article = stored.article
-        counts = Counter(term for word in analysis.words(article.headline + " " + article.body)
-                         if word not in analysis.STOP_WORDS and len(word) > 2
-                         and not word.isdigit() for term in [analysis.stem(word)])
-        frequencies = searcher.term_statistics("body", counts)
-        documents = max(searcher.doc_count(), 1)
-        weights = {term: count * math.log(1 + documents / (1 + frequencies[term]))
-                   for term, count in counts.items() if frequencies[term] > 1}
-        top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:SIMILAR_TERMS]
+        top = weighted_terms(searcher, [article])[:SIMILAR_TERMS]
         if not top:
             return Results(query=f"similar:{article_id}", total=0, page=1, limit=limit, hits=[])
         heaviest = top[0][1]
         # Each word in headline and body with the field weights of a search, times the
         # word's weight here (ranking.word_in_fields reads it back as a query weight).
-        shoulds = tuple(nodes.Or(tuple(nodes.Term(name, term, FIELD_WEIGHTS[name] * weight
-                                                  / heaviest)
-                                       for name in ("headline", "body")))
-                        for term, weight in top)
+        shoulds = tuple(word_query(term, weight / heaviest) for term, weight in top)
         query = nodes.And((nodes.Or(shoulds), nodes.Not(nodes.Term("cluster", stored.cluster)),
                            nodes.Not(nodes.Term("id", article_id))))
         total, hits = searcher.search(query, "relevance", 0, limit)

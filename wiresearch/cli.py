@@ -161,6 +161,8 @@ def _filter_options(function):
               help="relevance, newest or oldest.")
 @click.option("--recent", metavar="HALF_LIFE",
               help="Favour recent stories: score halves every HALF_LIFE (30d, 12h, 1y).")
+@click.option("--expand", is_flag=True,
+              help="Re-rank the best matches with words of the best few (query expansion).")
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--collapse/--no-collapse", default=None,
@@ -173,8 +175,8 @@ def _filter_options(function):
 @click.option("--fields", help="With --format jsonl/csv: comma-separated fields.")
 @click.pass_context
 def search(ctx, query, countries, regions, sources, topics, date_from, date_to, facets,
-           facet_size, sort, recent, limit, page, collapse, as_json, output, export_all,
-           fields):
+           facet_size, sort, recent, expand, limit, page, collapse, as_json, output,
+           export_all, fields):
     """Search the index. QUERY uses the query language in README; empty or * = all."""
     from .errors import UsageError
 
@@ -195,7 +197,8 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
         results = archive.search(text, countries=countries, regions=regions, sources=sources,
                                  topics=topics, date_from=date_from, date_to=date_to,
                                  facets=facets, sort=sort, limit=limit, page=page,
-                                 facet_size=facet_size, collapse=collapse, recent=recent)
+                                 facet_size=facet_size, collapse=collapse, recent=recent,
+                                 expand=expand)
     if as_json:
         _print_json(results.to_dict())
     else:

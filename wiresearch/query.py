@@ -36,6 +36,8 @@ class SearchRequest:
     collapse: bool = False
     # Favour recent stories: a half-life such as "30d" (see README, "Recency").
     recent: str | None = None
+    # Re-rank the best matches with words of the best few (pseudo-relevance feedback).
+    expand: bool = False
 
     def validate(self) -> None:
         if self.sort not in SORTS:
@@ -53,6 +55,9 @@ class SearchRequest:
             if self.sort != "relevance":
                 raise UsageError("--recent re-weighs relevance; it cannot be combined with "
                                  f"--sort {self.sort}")
+        if self.expand and self.sort != "relevance":
+            raise UsageError("--expand re-ranks by relevance; it cannot be combined with "
+                             f"--sort {self.sort}")
         date_range(self.date_from, self.date_to)
 
     @property

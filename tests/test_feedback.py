@@ -1,0 +1,119 @@
+"""Query expansion from a search's best matches (`expand=True`, `search --expand`)."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from wiresearch import Archive, feedback, nodes, ranking
+from wiresearch.cli import cli
+from wiresearch.errors import UsageError
+
+FILLER = "grain shipments from the northern ports were slower than expected this week"
+TRADE = "grindings arabica icco"
+# Three different stories (copies of one story would count as one).
+NEWS = ("Dealers in London expect the mid-crop to be larger than last season's",
+        "Ghana raised the price it pays farmers for the new harvest",
+        "Processors in Amsterdam said demand for butter and powder stayed firm")
+
+
+def cocoa_stories(news=NEWS):
+    """Three stories about the cocoa trade use its words (grindings, arabica, ICCO);
+    two stories name cocoa once: `trade` also uses the trade's words in a longer story,
+    `passing` is short and says nothing more. By the query word alone `passing` ranks
+    above `trade`; the words of the best matches say `trade` is about cocoa. The other
+    stories make those words rare, as a subject's words are in an archive."""
+    stories = [(f"about{n}", f"Cocoa: {text.split()[0]} report",
+                f"Cocoa cocoa {TRADE} cocoa. {text}.") for n, text in enumerate(news)]
+    stories.append(("passing", "Port news", f"Cocoa was loaded. {FILLER}."))
+    stories.append(("trade", "Port news", f"Cocoa arrived. {TRADE}. {FILLER}. {FILLER}."))
+    stories += [(f"other{n}", f"Harbour note {n}", f"{FILLER} {n}.") for n in range(80)]
+    return stories
+
+
+def indexed(folder, engine_name, stories) -> Archive:
+    (folder / "wire").mkdir(parents=True)
+    (folder / "wire" / "wire.jsonl").write_text("".join(
+        json.dumps({"id": key, "headline": headline, "body": body, "date": "2024-03-01"})
+        + "\n" for key, headline, body in stories))
+    archive = Archive(folder / "index")
+    archive.index([folder / "wire"], engine=engine_name)
+    return archive
+
+
+@pytest.fixture
+def cocoa_archive(tmp_path, engine_name):
+    archive = indexed(tmp_path, engine_name, cocoa_stories())
+    yield archive
+    archive.close()
+
+
+def test_expansion_ranks_a_story_by_the_words_of_the_best_matches(cocoa_archive):
+    plain = [hit.id for hit in cocoa_archive.search("cocoa").hits]
+    assert plain.index("json:passing") < plain.index("json:trade")
+    expanded = [hit.id for hit in cocoa_archive.search("cocoa", expand=True).hits]
+    assert expanded.index("json:trade") < expanded.index("json:passing")
+
+
+def test_copies_of_one_story_choose_no_words(tmp_path, engine_name):
+    """The three stories about the trade told as one (copies): its words are then found
+    in two stories of the best matches, too few to be the subject's."""
+    with indexed(tmp_path, engine_name, cocoa_stories([NEWS[0]] * 3)) as archive:
+        searcher = archive._reader()
+        assert len({searcher.get(f"json:about{n}").cluster for n in range(3)}) == 1
+        plain = [hit.id for hit in archive.search("cocoa").hits]
+        assert [hit.id for hit in archive.search("cocoa", expand=True).hits] == plain
+
+
+def test_expansion_changes_the_order_not_the_matches(cocoa_archive):
+    plain = cocoa_archive.search("cocoa", limit=100, facets=["year"])
+    expanded = cocoa_archive.search("cocoa", limit=100, facets=["year"], expand=True)
+    assert expanded.total == plain.total == 5
+    assert {hit.id for hit in expanded.hits} == {hit.id for hit in plain.hits}
+    assert expanded.facets == plain.facets
+
+
+def test_the_added_words_are_the_best_matches_rare_shared_words(cocoa_archive):
+    searcher = cocoa_archive._reader()
+    best = [searcher.get(f"json:about{n}").article for n in range(3)]
+    terms = dict(feedback.weighted_terms(searcher, best, leave_out={"cocoa"},
+                                         max_share=feedback.FEEDBACK_MAX_SHARE,
+                                         min_articles=2))
+    # The trade's words; not the query's word, nor the filler every story has, nor
+    # the story numbers.
+    assert set(terms) == {"grind", "arabica", "icco"}
+
+
+def test_expansion_needs_a_ranked_search(cocoa_archive):
+    with pytest.raises(UsageError, match="--expand"):
+        cocoa_archive.search("cocoa", sort="newest", expand=True)
+    # A search for everything has no words to expand from.
+    assert cocoa_archive.search("", expand=True).total == 85
+
+
+def test_cli_expand(cocoa_archive):
+    runner = CliRunner()
+    index = ["--index", str(cocoa_archive.path)]
+    result = runner.invoke(cli, [*index, "search", "cocoa", "--expand", "--json"])
+    assert result.exit_code == 0, result.output
+    ids = [hit["id"] for hit in json.loads(result.output)["hits"]]
+    assert ids.index("json:trade") < ids.index("json:passing")
+    bad = runner.invoke(cli, [*index, "search", "cocoa", "--expand", "--sort", "newest"])
+    assert bad.exit_code != 0
+    assert "--expand" in bad.output and "Traceback" not in bad.output
+
+
+def test_an_added_word_scores_as_it_would_in_a_query(cocoa_archive):
+    """A story's score with the bonus is its score for the query plus its score for the
+    added word searched alone (BM25F on the Whoosh engine, as a query's words)."""
+    searcher = cocoa_archive._reader()
+    base = nodes.Or(tuple(nodes.Term(name, "cocoa", weight)
+                          for name, weight in ranking.FIELD_WEIGHTS.items()))
+    word = feedback.word_query("report", 0.3)  # in headlines, where BM25F differs
+    _total, plain = searcher.search(base, "relevance", 0, 10)
+    _total, alone = searcher.search(word, "relevance", 0, 10)
+    _total, both = searcher.search(nodes.Bonus(base, (word,)), "relevance", 0, 10)
+    expected = {hit.article.id: hit.score for hit in plain}
+    for hit in alone:
+        expected[hit.article.id] += hit.score
+    assert {hit.article.id: hit.score for hit in both} == pytest.approx(expected)

@@ -1,0 +1,113 @@
+"""Query expansion by pseudo-relevance feedback (`search --expand`): a search re-ranked
+by the words of its own best matches.
+
+A search for `cocoa` finds every story that names cocoa; the best of them also say
+"grindings", "arabica" or "ICCO", which stories about the cocoa trade say and a story
+that names cocoa in passing does not. The words that mark the few best matches
+(frequent in them, rare in the archive) are added to the query as a bonus: they re-order
+the best matches (ranking.RESCORE_WINDOW of them), as the proximity bonus does, and
+never change what matches or how many. It costs a second search, so it is asked for,
+not a default: on the Reuters topic queries it raises mean average precision, while a
+search for one remembered story (its headline, say) gains nothing and loses a little.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+from . import analysis, nodes, ranking
+from .engine import EngineSearcher
+from .model import Article
+
+# Tuned with bench/eval.py on the Reuters training split (bench/README has the grid).
+# Feedback is read from this many best matches,
+FEEDBACK_DOCUMENTS = 10
+# which give the query this many words,
+FEEDBACK_TERMS = 10
+# each found in at least this many of them (a word of one or two stories is theirs, not
+# the subject's: with 2, the first relevant story came later on topic queries)
+FEEDBACK_MIN_ARTICLES = 3
+# and in at most this share of the archive's stories (commoner words say little about
+# a subject). The heaviest weighs this much of a query word in the bonus, the others by
+# their weight relative to it.
+FEEDBACK_MAX_SHARE = 0.05
+FEEDBACK_WEIGHT = 0.3
+
+FEEDBACK_FIELDS = ("headline", "body")
+# The best matches are read this many times over, so that copies of a story, counted
+# once, still leave FEEDBACK_DOCUMENTS stories.
+COPIES_READ = 2
+
+
+def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
+                   leave_out: Iterable[str] = (), max_share: float = 1.0,
+                   min_articles: int = 1) -> list[tuple[str, float]]:
+    """The terms of `articles`' headlines and bodies, heaviest first, each weighed by
+    its count in them times its rarity in the archive (idf). Left out: stop words,
+    numbers, words of two letters, terms of `leave_out`, terms of fewer than
+    `min_articles` of the articles, terms of a single story of the archive and terms in
+    more than `max_share` of its stories."""
+    left_out = set(leave_out)
+    counts: Counter[str] = Counter()
+    articles_with: Counter[str] = Counter()
+    for article in articles:
+        found = _terms_of(article)
+        for term in left_out & found.keys():
+            del found[term]
+        counts.update(found)
+        articles_with.update(found.keys())
+    candidates = [term for term in counts if articles_with[term] >= min_articles]
+    frequencies = searcher.term_statistics("body", candidates)
+    documents = max(searcher.doc_count(), 1)
+    most = max_share * documents
+    weights = {term: counts[term] * math.log(1 + documents / (1 + frequencies[term]))
+               for term in candidates if 1 < frequencies[term] <= most}
+    return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _terms_of(article: Article) -> Counter[str]:
+    """How often each term of the article's headline and body is used, stop words,
+    numbers and words of one or two letters left out (each distinct word stemmed once)."""
+    words = Counter(analysis.words(article.headline + " " + article.body))
+    kept = [word for word in words
+            if len(word) > 2 and word not in analysis.STOP_WORDS and not word.isdigit()]
+    found: Counter[str] = Counter()
+    for word, term in zip(kept, analysis.stems(kept), strict=True):
+        found[term] += words[word]
+    return found
+
+
+def word_query(term: str, weight: float) -> nodes.Node:
+    """`term` looked for in headline and body with a search's field weights, times
+    `weight` (which ranking.word_in_fields reads back as the word's query weight)."""
+    return nodes.Or(tuple(nodes.Term(name, term, ranking.FIELD_WEIGHTS[name] * weight)
+                          for name in FEEDBACK_FIELDS))
+
+
+def expanded(searcher: EngineSearcher, query: nodes.Node, query_terms: Iterable[str]
+             ) -> tuple[nodes.Node, list[str]]:
+    """(`query`, a ranked search whose text has `query_terms`, with the words of its
+    best matches added to its bonus; those words, heaviest first)."""
+    # Copies of one story (a cluster) would vote for its words several times.
+    _total, best = searcher.search(query, "relevance", 0, FEEDBACK_DOCUMENTS * COPIES_READ)
+    clusters: set[str] = set()
+    stories = []
+    for hit in best:
+        if hit.cluster not in clusters and len(stories) < FEEDBACK_DOCUMENTS:
+            clusters.add(hit.cluster)
+            stories.append(hit.article)
+    top = weighted_terms(searcher, stories, leave_out=query_terms,
+                         max_share=FEEDBACK_MAX_SHARE,
+                         min_articles=FEEDBACK_MIN_ARTICLES)[:FEEDBACK_TERMS]
+    if not top:
+        return query, []
+    heaviest = top[0][1]
+    extras = tuple(word_query(term, FEEDBACK_WEIGHT * weight / heaviest)
+                   for term, weight in top)
+    if isinstance(query, nodes.Bonus):
+        query = nodes.Bonus(query.base, query.extras + extras)
+    else:
+        query = nodes.Bonus(query, extras)
+    return query, [term for term, _weight in top]
