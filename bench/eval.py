@@ -38,9 +38,10 @@ in two modes:
 
 Engines index headline and body; wiresearch also its dateline, as it always does.
 wiresearch is the library as users run it (Archive.index on the split's files,
-Archive.search); SQLite FTS5 (porter tokenizer, bm25 via ORDER BY rank) and raw tantivy
-(en_stem) are built as bench/run.py builds them, from the articles wiresearch's reader
-parsed. Each query takes the first 1,000 hits for topic queries and 100 for known items.
+Archive.search); wiresearch-expand searches the same index with expand=True (query
+expansion, an option). SQLite FTS5 (porter tokenizer, bm25 via ORDER BY rank) and raw
+tantivy (en_stem) are built as bench/run.py builds them, from the articles wiresearch's
+reader parsed. Each query takes the first 1,000 hits for topic queries and 100 for known items.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from run import SQLITE_FILE, build_sqlite, build_tantivy  # noqa: E402
 DEFAULT_REUTERS = REPO.parent / "shared" / "corpora" / "reuters21578"
 DEFAULT_WORK = BENCH / "work" / "eval"
 SPLITS = {"train": "TRAIN", "test": "TEST"}
-ENGINES = ("wiresearch", "sqlite-fts5", "tantivy")
+ENGINES = ("wiresearch", "wiresearch-expand", "sqlite-fts5", "tantivy")
 MODES = ("any", "all")
 MODE_TITLES = {"any": "any word (OR, ranked)", "all": "all words (AND)"}
 
@@ -210,6 +211,8 @@ def known_item_set(articles: list[dict]) -> tuple[dict[str, str], dict[str, dict
 # Engines: the same words, in either mode, to each
 
 class Wiresearch:
+    expand = False
+
     def __init__(self, path: Path):
         from wiresearch import Archive
 
@@ -217,7 +220,8 @@ class Wiresearch:
 
     def search(self, query_words: list[str], mode: str, depth: int) -> list[str]:
         text = " ".join(query_words) if mode == "all" else " OR ".join(query_words)
-        return [hit.id for hit in self.archive.search(text, limit=depth).hits]
+        return [hit.id for hit in self.archive.search(text, limit=depth,
+                                                      expand=self.expand).hits]
 
     def close(self) -> None:
         self.archive.close()
@@ -259,7 +263,16 @@ class Tantivy:
         self.searcher = None
 
 
-SESSIONS = {"wiresearch": Wiresearch, "sqlite-fts5": SqliteFts5, "tantivy": Tantivy}
+class WiresearchExpanded(Wiresearch):
+    """wiresearch asked to expand each query from its best matches (`expand=True`)."""
+
+    expand = True
+
+
+SESSIONS = {"wiresearch": Wiresearch, "wiresearch-expand": WiresearchExpanded,
+            "sqlite-fts5": SqliteFts5, "tantivy": Tantivy}
+# Engines that search another's index.
+INDEX_OF = {"wiresearch-expand": "wiresearch"}
 
 
 # Building
@@ -349,7 +362,7 @@ def measure_all(split: Split, engines=ENGINES, modes=MODES) -> dict:
     sets = split.judged_sets()
     figures: dict = {mode: {} for mode in modes}
     for engine in engines:
-        session = SESSIONS[engine](split.index(engine))
+        session = SESSIONS[engine](split.index(INDEX_OF.get(engine, engine)))
         try:
             for mode in modes:
                 started = time.perf_counter()
