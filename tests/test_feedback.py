@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from wiresearch import Archive, feedback, nodes, ranking
 from wiresearch.cli import cli
 from wiresearch.errors import UsageError
+from wiresearch.query import SearchRequest, build_plan
 
 FILLER = "grain shipments from the northern ports were slower than expected this week"
 TRADE = "grindings arabica icco"
@@ -24,7 +25,7 @@ def cocoa_stories(news=NEWS):
     above `trade`; the words of the best matches say `trade` is about cocoa. The other
     stories make those words rare, as a subject's words are in an archive."""
     stories = [(f"about{n}", f"Cocoa: {text.split()[0]} report",
-                f"Cocoa cocoa {TRADE} cocoa. {text}.") for n, text in enumerate(news)]
+                f"Cocoa cocoa {TRADE} cocoa. {text}. {FILLER}.") for n, text in enumerate(news)]
     stories.append(("passing", "Port news", f"Cocoa was loaded. {FILLER}."))
     stories.append(("trade", "Port news", f"Cocoa arrived. {TRADE}. {FILLER}. {FILLER}."))
     stories += [(f"other{n}", f"Harbour note {n}", f"{FILLER} {n}.") for n in range(80)]
@@ -76,19 +77,32 @@ def test_expansion_changes_the_order_not_the_matches(cocoa_archive):
 def test_the_added_words_are_the_best_matches_rare_shared_words(cocoa_archive):
     searcher = cocoa_archive._reader()
     best = [searcher.get(f"json:about{n}").article for n in range(3)]
-    terms = dict(feedback.weighted_terms(searcher, best, leave_out={"cocoa"},
-                                         max_share=feedback.FEEDBACK_MAX_SHARE,
-                                         min_articles=2))
-    # The trade's words; not the query's word, nor the filler every story has, nor
-    # the story numbers.
-    assert set(terms) == {"grind", "arabica", "icco"}
+
+    def words(**options):
+        return set(dict(feedback.weighted_terms(searcher, best, min_articles=2, **options)))
+
+    # The trade's words; not the query's word, nor the filler every story has, nor the
+    # words of one story.
+    trade = {"grind", "arabica", "icco"}
+    rare = words(leave_out={"cocoa"}, max_share=feedback.FEEDBACK_MAX_SHARE)
+    assert rare == trade
+    # Each rule on its own: without the share, the filler's words come in; without the
+    # query's words left out, the query's word does; prefixes are left out too.
+    every = words(leave_out={"cocoa"})
+    assert trade < every and {"shipment", "northern"} <= every and "cocoa" not in every
+    assert "cocoa" in words()
+    assert not any(term.startswith("coc") for term in words(leave_out_prefixes=["coc"]))
 
 
 def test_expansion_needs_a_ranked_search(cocoa_archive):
     with pytest.raises(UsageError, match="--expand"):
         cocoa_archive.search("cocoa", sort="newest", expand=True)
-    # A search for everything has no words to expand from.
-    assert cocoa_archive.search("", expand=True).total == 85
+    # Searches whose matches all score the same have no best matches to learn from:
+    # their order stays as it is.
+    for query in ("", "-harbour"):
+        plain = cocoa_archive.search(query, limit=100)
+        expanded = cocoa_archive.search(query, limit=100, expand=True)
+        assert [hit.id for hit in expanded.hits] == [hit.id for hit in plain.hits], query
 
 
 def test_cli_expand(cocoa_archive):
@@ -98,9 +112,10 @@ def test_cli_expand(cocoa_archive):
     assert result.exit_code == 0, result.output
     ids = [hit["id"] for hit in json.loads(result.output)["hits"]]
     assert ids.index("json:trade") < ids.index("json:passing")
-    bad = runner.invoke(cli, [*index, "search", "cocoa", "--expand", "--sort", "newest"])
-    assert bad.exit_code != 0
-    assert "--expand" in bad.output and "Traceback" not in bad.output
+    for refused in (["--sort", "newest"], ["--format", "jsonl"]):
+        bad = runner.invoke(cli, [*index, "search", "cocoa", "--expand", *refused])
+        assert bad.exit_code != 0
+        assert "--expand" in bad.output and "Traceback" not in bad.output
 
 
 def test_an_added_word_scores_as_it_would_in_a_query(cocoa_archive):
@@ -117,3 +132,12 @@ def test_an_added_word_scores_as_it_would_in_a_query(cocoa_archive):
     for hit in alone:
         expected[hit.article.id] += hit.score
     assert {hit.article.id: hit.score for hit in both} == pytest.approx(expected)
+
+
+def test_expansion_keeps_the_proximity_bonus(cocoa_archive):
+    plan = build_plan(SearchRequest(query="cocoa grindings"), cocoa_archive._resolve)
+    ranked = plan.node(ranked=True)
+    expanded = feedback.expanded(cocoa_archive._reader(), ranked, plan.parsed)
+    assert expanded.base == ranked.base
+    assert expanded.extras[:len(ranked.extras)] == ranked.extras
+    assert len(expanded.extras) > len(ranked.extras)

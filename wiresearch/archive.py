@@ -161,8 +161,8 @@ class Archive:
         plan = build_plan(request, self._resolve)
         ranked = request.sort == "relevance"
         query = plan.node(ranked=ranked)
-        if request.expand and not plan.parsed.matches_everything:
-            query, _words = expanded(searcher, query, plan.parsed.terms)
+        if request.expand:
+            query = expanded(searcher, query, plan.parsed)
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
         names = list(dict.fromkeys(request.facets))
         facet_queries = [(facet_named(name).field,

@@ -184,6 +184,9 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
     if output not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {output!r}: use {', '.join(EXPORT_FORMATS)}")
     if output != "text":
+        if expand:
+            raise UsageError(f"--expand re-ranks search results; it cannot be combined "
+                             f"with --format {output}")
         return _export(ctx, text, output, export_all, fields, limit, page, sort,
                        countries=countries, regions=regions, sources=sources, topics=topics,
                        date_from=date_from, date_to=date_to)

@@ -4,11 +4,14 @@ by the words of its own best matches.
 A search for `cocoa` finds every story that names cocoa; the best of them also say
 "grindings", "arabica" or "ICCO", which stories about the cocoa trade say and a story
 that names cocoa in passing does not. The words that mark the few best matches
-(frequent in them, rare in the archive) are added to the query as a bonus: they re-order
-the best matches (ranking.RESCORE_WINDOW of them), as the proximity bonus does, and
-never change what matches or how many. It costs a second search, so it is asked for,
-not a default: on the Reuters topic queries it raises mean average precision, while a
-search for one remembered story (its headline, say) gains nothing and loses a little.
+(frequent in them, rare in the archive's bodies) are added to the query as a bonus: they
+re-order the best matches (on the Whoosh engine the first ranking.RESCORE_WINDOW of
+them; tantivy scores every match), as the proximity bonus does, and never change what
+matches or how many. A search whose matches all score the same (`-oil`, `topic:crude`)
+has no best matches to learn from and is left as it is. It costs a second search, so it
+is asked for, not a default: on the Reuters topic queries it raises mean average
+precision, while a search for one remembered story (its headline, say) gains nothing and
+loses a little.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterable
 from . import analysis, nodes, ranking
 from .engine import EngineSearcher
 from .model import Article
+from .querylang import ParsedQuery
 
 # Tuned with bench/eval.py on the Reuters training split (bench/README has the grid).
 # Feedback is read from this many best matches,
@@ -30,9 +34,10 @@ FEEDBACK_TERMS = 10
 # the subject's: with 2, the first relevant story came later on topic queries)
 FEEDBACK_MIN_ARTICLES = 3
 # and in at most this share of the archive's stories (commoner words say little about
-# a subject). The heaviest weighs this much of a query word in the bonus, the others by
-# their weight relative to it.
+# a subject; an archive of fewer than 40 stories has no such words).
 FEEDBACK_MAX_SHARE = 0.05
+# The heaviest word weighs this much of a query word in the bonus, the others by their
+# weight relative to it.
 FEEDBACK_WEIGHT = 0.3
 
 FEEDBACK_FIELDS = ("headline", "body")
@@ -42,14 +47,17 @@ COPIES_READ = 2
 
 
 def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
-                   leave_out: Iterable[str] = (), max_share: float = 1.0,
-                   min_articles: int = 1) -> list[tuple[str, float]]:
+                   leave_out: Iterable[str] = (), leave_out_prefixes: Iterable[str] = (),
+                   max_share: float | None = None, min_articles: int = 1
+                   ) -> list[tuple[str, float]]:
     """The terms of `articles`' headlines and bodies, heaviest first, each weighed by
-    its count in them times its rarity in the archive (idf). Left out: stop words,
-    numbers, words of two letters, terms of `leave_out`, terms of fewer than
-    `min_articles` of the articles, terms of a single story of the archive and terms in
-    more than `max_share` of its stories."""
+    its count in them times its rarity in the archive's bodies (idf). Left out: stop
+    words, numbers, words of two letters, terms of `leave_out` or starting with one of
+    `leave_out_prefixes`, terms of fewer than `min_articles` of the articles, terms of
+    no more than one story's body and, with `max_share`, terms in more than that share
+    of the archive's stories."""
     left_out = set(leave_out)
+    prefixes = tuple(leave_out_prefixes)
     counts: Counter[str] = Counter()
     articles_with: Counter[str] = Counter()
     for article in articles:
@@ -58,10 +66,12 @@ def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
             del found[term]
         counts.update(found)
         articles_with.update(found.keys())
-    candidates = [term for term in counts if articles_with[term] >= min_articles]
+    candidates = [term for term in counts if articles_with[term] >= min_articles
+                  and not (prefixes and term.startswith(prefixes))]
     frequencies = searcher.term_statistics("body", candidates)
     documents = max(searcher.doc_count(), 1)
-    most = max_share * documents
+    # Frequencies count deleted stories too, so there is no cap unless one is asked for.
+    most = math.inf if max_share is None else max_share * documents
     weights = {term: counts[term] * math.log(1 + documents / (1 + frequencies[term]))
                for term in candidates if 1 < frequencies[term] <= most}
     return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
@@ -86,28 +96,29 @@ def word_query(term: str, weight: float) -> nodes.Node:
                           for name in FEEDBACK_FIELDS))
 
 
-def expanded(searcher: EngineSearcher, query: nodes.Node, query_terms: Iterable[str]
-             ) -> tuple[nodes.Node, list[str]]:
-    """(`query`, a ranked search whose text has `query_terms`, with the words of its
-    best matches added to its bonus; those words, heaviest first)."""
+def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
+               ) -> nodes.Node:
+    """`query`, the ranked search of `parsed`, with the words of its best matches added
+    to its bonus (the query's own words, fuzzy words and prefixes left out)."""
     # Copies of one story (a cluster) would vote for its words several times.
     _total, best = searcher.search(query, "relevance", 0, FEEDBACK_DOCUMENTS * COPIES_READ)
+    if len({hit.score for hit in best}) < 2:
+        return query  # every match scores the same: no best matches
     clusters: set[str] = set()
     stories = []
     for hit in best:
         if hit.cluster not in clusters and len(stories) < FEEDBACK_DOCUMENTS:
             clusters.add(hit.cluster)
             stories.append(hit.article)
-    top = weighted_terms(searcher, stories, leave_out=query_terms,
-                         max_share=FEEDBACK_MAX_SHARE,
+    own = parsed.terms | {term for term, _distance in parsed.fuzzy}
+    top = weighted_terms(searcher, stories, leave_out=own,
+                         leave_out_prefixes=parsed.prefixes, max_share=FEEDBACK_MAX_SHARE,
                          min_articles=FEEDBACK_MIN_ARTICLES)[:FEEDBACK_TERMS]
     if not top:
-        return query, []
+        return query
     heaviest = top[0][1]
     extras = tuple(word_query(term, FEEDBACK_WEIGHT * weight / heaviest)
                    for term, weight in top)
-    if isinstance(query, nodes.Bonus):
-        query = nodes.Bonus(query.base, query.extras + extras)
-    else:
-        query = nodes.Bonus(query, extras)
-    return query, [term for term, _weight in top]
+    if isinstance(query, nodes.Bonus):  # the proximity bonus: kept, with the words added
+        return nodes.Bonus(query.base, query.extras + extras)
+    return nodes.Bonus(query, extras)

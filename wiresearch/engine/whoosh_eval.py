@@ -80,8 +80,9 @@ class BulkEvaluator:
     def add_scores(self, extras, scored: list[tuple[int, float]],
                    shared: dict | None = None) -> list[tuple[int, float]]:
         """`scored` (docnum, score) pairs, each score plus those of the extras the document
-        matches, as Whoosh would score them. Only these documents are looked at, so the
-        cost follows their number, not that of the extras' matches."""
+        matches: a word with BM25F, as a query's words are scored here; anything else as
+        Whoosh would score it. Only these documents are looked at, so the cost follows
+        their number, not that of the extras' matches."""
         added = dict(scored)
         wanted = sorted(added)
         shared = {} if shared is None else shared
