@@ -50,10 +50,15 @@ def cocoa_archive(tmp_path, engine_name):
 
 
 def test_expansion_ranks_a_story_by_the_words_of_the_best_matches(cocoa_archive):
-    plain = [hit.id for hit in cocoa_archive.search("cocoa").hits]
-    assert plain.index("json:passing") < plain.index("json:trade")
-    expanded = [hit.id for hit in cocoa_archive.search("cocoa", expand=True).hits]
-    assert expanded.index("json:trade") < expanded.index("json:passing")
+    plain = cocoa_archive.search("cocoa")
+    ids = [hit.id for hit in plain.hits]
+    assert ids.index("json:passing") < ids.index("json:trade")
+    assert plain.expanded == []
+    expanded = cocoa_archive.search("cocoa", expand=True)
+    ids = [hit.id for hit in expanded.hits]
+    assert ids.index("json:trade") < ids.index("json:passing")
+    # The added words, as the stories write them (the terms are "grind" and so on).
+    assert sorted(expanded.expanded) == ["arabica", "grindings", "icco"]
 
 
 def test_copies_of_one_story_choose_no_words(tmp_path, engine_name):
@@ -112,6 +117,10 @@ def test_cli_expand(cocoa_archive):
     assert result.exit_code == 0, result.output
     ids = [hit["id"] for hit in json.loads(result.output)["hits"]]
     assert ids.index("json:trade") < ids.index("json:passing")
+    assert sorted(json.loads(result.output)["expanded"]) == ["arabica", "grindings", "icco"]
+    text = runner.invoke(cli, [*index, "search", "cocoa", "--expand"]).output
+    assert "Expanded with: " in text and "grindings" in text
+    assert "Expanded with" not in runner.invoke(cli, [*index, "search", "cocoa"]).output
     for refused in (["--sort", "newest"], ["--format", "jsonl"]):
         bad = runner.invoke(cli, [*index, "search", "cocoa", "--expand", *refused])
         assert bad.exit_code != 0
@@ -137,7 +146,7 @@ def test_an_added_word_scores_as_it_would_in_a_query(cocoa_archive):
 def test_expansion_keeps_the_proximity_bonus(cocoa_archive):
     plan = build_plan(SearchRequest(query="cocoa grindings"), cocoa_archive._resolve)
     ranked = plan.node(ranked=True)
-    expanded = feedback.expanded(cocoa_archive._reader(), ranked, plan.parsed)
+    expanded, _words = feedback.expanded(cocoa_archive._reader(), ranked, plan.parsed)
     assert expanded.base == ranked.base
     assert expanded.extras[:len(ranked.extras)] == ranked.extras
     assert len(expanded.extras) > len(ranked.extras)

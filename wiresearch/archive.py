@@ -161,8 +161,9 @@ class Archive:
         plan = build_plan(request, self._resolve)
         ranked = request.sort == "relevance"
         query = plan.node(ranked=ranked)
+        added: list[str] = []
         if request.expand:
-            query = expanded(searcher, query, plan.parsed)
+            query, added = expanded(searcher, query, plan.parsed)
         highlighter = Highlighter(plan.parsed.terms, plan.parsed.prefixes, plan.parsed.fuzzy)
         names = list(dict.fromkeys(request.facets))
         facet_queries = [(facet_named(name).field,
@@ -180,7 +181,8 @@ class Archive:
             suggestion = self._suggest(request, plan, total)
         return Results(query=request.query, total=total, page=request.page,
                        limit=request.limit, hits=hits, facets=facet_lists,
-                       suggestion=suggestion, sort=request.sort, collapsed=request.collapse)
+                       suggestion=suggestion, sort=request.sort, collapsed=request.collapse,
+                       expanded=added)
 
     def _page(self, searcher: EngineSearcher, query: nodes.Node, request: SearchRequest,
               facets: list[tuple[str, nodes.Node]]

@@ -48,20 +48,21 @@ COPIES_READ = 2
 
 def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
                    leave_out: Iterable[str] = (), leave_out_prefixes: Iterable[str] = (),
-                   max_share: float | None = None, min_articles: int = 1
+                   max_share: float | None = None, min_articles: int = 1,
+                   spellings: Counter[tuple[str, str]] | None = None
                    ) -> list[tuple[str, float]]:
     """The terms of `articles`' headlines and bodies, heaviest first, each weighed by
     its count in them times its rarity in the archive's bodies (idf). Left out: stop
     words, numbers, words of two letters, terms of `leave_out` or starting with one of
     `leave_out_prefixes`, terms of fewer than `min_articles` of the articles, terms of
     no more than one story's body and, with `max_share`, terms in more than that share
-    of the archive's stories."""
+    of the archive's stories. `spellings`, when given, counts each (term, word) found."""
     left_out = set(leave_out)
     prefixes = tuple(leave_out_prefixes)
     counts: Counter[str] = Counter()
     articles_with: Counter[str] = Counter()
     for article in articles:
-        found = _terms_of(article)
+        found = _terms_of(article, spellings)
         for term in left_out & found.keys():
             del found[term]
         counts.update(found)
@@ -77,15 +78,19 @@ def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
     return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _terms_of(article: Article) -> Counter[str]:
+def _terms_of(article: Article, spellings: Counter[tuple[str, str]] | None = None
+              ) -> Counter[str]:
     """How often each term of the article's headline and body is used, stop words,
-    numbers and words of one or two letters left out (each distinct word stemmed once)."""
+    numbers and words of one or two letters left out (each distinct word stemmed once);
+    each (term, word) counted into `spellings` too when given."""
     words = Counter(analysis.words(article.headline + " " + article.body))
     kept = [word for word in words
             if len(word) > 2 and word not in analysis.STOP_WORDS and not word.isdigit()]
     found: Counter[str] = Counter()
     for word, term in zip(kept, analysis.stems(kept), strict=True):
         found[term] += words[word]
+        if spellings is not None:
+            spellings[term, word] += words[word]
     return found
 
 
@@ -97,13 +102,14 @@ def word_query(term: str, weight: float) -> nodes.Node:
 
 
 def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
-               ) -> nodes.Node:
-    """`query`, the ranked search of `parsed`, with the words of its best matches added
-    to its bonus (the query's own words, fuzzy words and prefixes left out)."""
+               ) -> tuple[nodes.Node, list[str]]:
+    """(`query`, the ranked search of `parsed`, with the words of its best matches added
+    to its bonus (the query's own words, fuzzy words and prefixes left out); those
+    words, heaviest first, each as the best matches most often write it)."""
     # Copies of one story (a cluster) would vote for its words several times.
     _total, best = searcher.search(query, "relevance", 0, FEEDBACK_DOCUMENTS * COPIES_READ)
     if len({hit.score for hit in best}) < 2:
-        return query  # every match scores the same: no best matches
+        return query, []  # every match scores the same: no best matches
     clusters: set[str] = set()
     stories = []
     for hit in best:
@@ -111,14 +117,24 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
             clusters.add(hit.cluster)
             stories.append(hit.article)
     own = parsed.terms | {term for term, _distance in parsed.fuzzy}
+    spellings: Counter[tuple[str, str]] = Counter()
     top = weighted_terms(searcher, stories, leave_out=own,
                          leave_out_prefixes=parsed.prefixes, max_share=FEEDBACK_MAX_SHARE,
-                         min_articles=FEEDBACK_MIN_ARTICLES)[:FEEDBACK_TERMS]
+                         min_articles=FEEDBACK_MIN_ARTICLES,
+                         spellings=spellings)[:FEEDBACK_TERMS]
     if not top:
-        return query
+        return query, []
     heaviest = top[0][1]
     extras = tuple(word_query(term, FEEDBACK_WEIGHT * weight / heaviest)
                    for term, weight in top)
     if isinstance(query, nodes.Bonus):  # the proximity bonus: kept, with the words added
-        return nodes.Bonus(query.base, query.extras + extras)
-    return nodes.Bonus(query, extras)
+        query = nodes.Bonus(query.base, query.extras + extras)
+    else:
+        query = nodes.Bonus(query, extras)
+    # A term is a stem ("ounc"): people read the word the stories use most for it.
+    written = {}
+    for (term, word), count in spellings.items():
+        if count > written.get(term, ("", 0))[1] or (
+                count == written[term][1] and word < written[term][0]):
+            written[term] = (word, count)
+    return query, [written[term][0] for term, _weight in top]

@@ -211,6 +211,8 @@ class Results:
     suggestion: str | None = None
     sort: str = "relevance"
     collapsed: bool = False
+    # The words query expansion (expand=True) added, heaviest first.
+    expanded: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -226,6 +228,7 @@ class Results:
             "facets_truncated": {name: buckets.truncated
                                  for name, buckets in self.facets.items()},
             "suggestion": self.suggestion,
+            "expanded": self.expanded,
         }
 
 

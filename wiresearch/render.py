@@ -82,6 +82,8 @@ def results_text(results: Results) -> str:
     if results.suggestion:
         out.append(click.style("Did you mean: ", bold=True)
                    + click.style(results.suggestion, fg="yellow"))
+    if results.expanded:
+        out.append(click.style("Expanded with: ", bold=True) + ", ".join(results.expanded))
     return "\n".join(out)
 
 
