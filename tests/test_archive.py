@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import DATA
 from wiresearch import Archive
+from wiresearch.archive import RECENT_POOL
 from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
 from wiresearch.model import Hit
 
@@ -208,6 +209,20 @@ def test_copies_collapse_into_one_hit(sample_archive):
     other = {"reuters21578:32", "reuters21578:55"} - {kept.id}
     assert other <= set(kept.duplicates)
     assert folded.total == loose.total
+
+
+@pytest.mark.parametrize("collapse", [False, True])
+def test_recent_pages_never_repeat_a_story(sample_archive, collapse):
+    """data/ holds more stories than recency re-ranks: pages past the pool continue with
+    the rest, and every story is on exactly one page (folded into a hit, with copies)."""
+    total = sample_archive.search("").total
+    assert total > RECENT_POOL
+    seen = []
+    for page in range(1, -(-total // 100) + 1):
+        results = sample_archive.search("", recent="30d", limit=100, page=page,
+                                        collapse=collapse)
+        seen += [story for hit in results.hits for story in [hit.id, *hit.duplicates]]
+    assert len(seen) == len(set(seen)) == total
 
 
 def test_recent_mode_favours_newer_stories(sample_archive):

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # imported where used: a search needs neither readers nor SQL
 
 # Suggest a correction when a query finds fewer articles than this.
 SUGGEST_BELOW = 5
-# Recency re-ranks this many of the best matches (or more, for deep pages).
+# Recency re-ranks this many of the best matches; the rest follow in relevance order.
 RECENT_POOL = 1000
 SIMILAR_TERMS = 25
 OPEN_ATTEMPTS = 3
@@ -199,7 +199,10 @@ class Archive:
             total, stored, counts = searcher.search_faceted(query, request.sort, 0, pool,
                                                             facets)
             if request.recent:
-                stored = self._by_recency(searcher, stored, half_life_seconds(request.recent))
+                # Only the first RECENT_POOL are re-ranked, whatever the page: a pool that
+                # grew with the page would re-rank differently, and pages would overlap.
+                stored = self._by_recency(searcher, stored[:RECENT_POOL],
+                                          half_life_seconds(request.recent)) + stored[RECENT_POOL:]
             if not request.collapse:
                 return total, [(hit, []) for hit in stored[request.offset:wanted]], counts
             groups: dict[str, Stored] = {}
