@@ -102,7 +102,7 @@ def word_query(term: str, weight: float) -> nodes.Node:
 
 
 def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
-               ) -> tuple[nodes.Node, list[str]]:
+             ) -> tuple[nodes.Node, list[str]]:
     """(`query`, the ranked search of `parsed`, with the words of its best matches added
     to its bonus (the query's own words, fuzzy words and prefixes left out); those
     words, heaviest first, each as the best matches most often write it)."""
@@ -131,10 +131,10 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
         query = nodes.Bonus(query.base, query.extras + extras)
     else:
         query = nodes.Bonus(query, extras)
-    # A term is a stem ("ounc"): people read the word the stories use most for it.
-    written = {}
-    for (term, word), count in spellings.items():
-        if count > written.get(term, ("", 0))[1] or (
-                count == written[term][1] and word < written[term][0]):
+    # A term is a stem ("ounc"): people read the word the stories use most for it (the
+    # first in alphabetical order among equals).
+    written: dict[str, tuple[str, int]] = {}
+    for (term, word), count in sorted(spellings.items()):
+        if count > written.get(term, ("", 0))[1]:
             written[term] = (word, count)
     return query, [written[term][0] for term, _weight in top]
