@@ -194,7 +194,10 @@ class Archive:
                 query, request.sort, request.offset, request.limit, facets)
             return total, [(hit, []) for hit in stored], counts
         wanted = request.offset + request.limit
-        pool = max(wanted * 3, RECENT_POOL if request.recent else 50)
+        # Folding copies needs more than a page of matches to fill one; recency alone
+        # needs its pool, and the page when it reaches past it.
+        pool = max(wanted * 3 if request.collapse else wanted,
+                   RECENT_POOL if request.recent else 50)
         while True:
             total, stored, counts = searcher.search_faceted(query, request.sort, 0, pool,
                                                             facets)

@@ -105,7 +105,7 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
              ) -> tuple[nodes.Node, list[str]]:
     """(`query`, the ranked search of `parsed`, with the words of its best matches added
     to its bonus (the query's own words, fuzzy words and prefixes left out); those
-    words, heaviest first, each as the best matches most often write it)."""
+    words, heaviest first, each as the best matches most often write it, folded)."""
     # Copies of one story (a cluster) would vote for its words several times.
     _total, best = searcher.search(query, "relevance", 0, FEEDBACK_DOCUMENTS * COPIES_READ)
     if len({hit.score for hit in best}) < 2:
