@@ -132,9 +132,11 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
     else:
         query = nodes.Bonus(query, extras)
     # A term is a stem ("ounc"): people read the word the stories use most for it (the
-    # first in alphabetical order among equals).
+    # first in alphabetical order among equals). Only the chosen terms' words are sorted.
+    chosen = {term for term, _weight in top}
     written: dict[str, tuple[str, int]] = {}
-    for (term, word), count in sorted(spellings.items()):
+    for (term, word), count in sorted(item for item in spellings.items()
+                                      if item[0][0] in chosen):
         if count > written.get(term, ("", 0))[1]:
             written[term] = (word, count)
     return query, [written[term][0] for term, _weight in top]
