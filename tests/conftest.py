@@ -3,6 +3,7 @@ behaviour is checked against."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,16 @@ DATA = REPO / "data"
 CORPORA = REPO.parent / "shared" / "corpora"
 # Every behaviour is checked on both engines (tantivy is in the test extra).
 ENGINES = ["whoosh", "tantivy"]
+
+
+def write_articles(folder: Path, articles) -> Path:
+    """A new folder holding one JSON Lines file of (id, headline, body) stories, all
+    dated 2024-03-01."""
+    folder.mkdir()
+    lines = [json.dumps({"id": key, "headline": headline, "body": body,
+                         "date": "2024-03-01"}) for key, headline, body in articles]
+    (folder / "wire.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
 
 
 def corpus(*parts: str) -> Path:

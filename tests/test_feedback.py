@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import write_articles
 from wiresearch import Archive, feedback, nodes, ranking
 from wiresearch.cli import cli
 from wiresearch.errors import UsageError
@@ -33,12 +34,8 @@ def cocoa_stories(news=NEWS):
 
 
 def indexed(folder, engine_name, stories) -> Archive:
-    (folder / "wire").mkdir(parents=True)
-    (folder / "wire" / "wire.jsonl").write_text("".join(
-        json.dumps({"id": key, "headline": headline, "body": body, "date": "2024-03-01"})
-        + "\n" for key, headline, body in stories))
     archive = Archive(folder / "index")
-    archive.index([folder / "wire"], engine=engine_name)
+    archive.index([write_articles(folder / "wire", stories)], engine=engine_name)
     return archive
 
 

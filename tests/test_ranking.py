@@ -1,24 +1,17 @@
 """Ranking choices beyond BM25 (wiresearch/ranking.py), on every engine."""
 
 import dataclasses
-import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import write_articles
 from wiresearch import Archive, nodes, ranking
 from wiresearch.querylang import parse
 
 FILLER = "grain shipments from the northern ports were slower than expected this week"
 
-
-def write_articles(folder, articles):
-    folder.mkdir()
-    lines = [json.dumps({"id": key, "headline": headline, "body": body,
-                         "date": "2024-03-01"}) for key, headline, body in articles]
-    (folder / "wire.jsonl").write_text("\n".join(lines) + "\n")
-    return folder
 
 
 @pytest.fixture
