@@ -83,6 +83,16 @@ def test_filters_narrow_results(sample_archive):
         raw_count(r"<DATE>\s*26-FEB-1987")
 
 
+def test_one_value_may_be_given_as_a_string(sample_archive):
+    assert sample_archive.search("*", countries="Russia").total == 1
+    assert sample_archive.search("*", sources="bbc", topics="business").total == 4
+    assert list(sample_archive.search("oil", facets="country").facets) == ["country"]
+    assert sample_archive.timeline("oil", regions="europe").total == \
+        sample_archive.search("oil", regions=["europe"]).total
+    assert set(next(sample_archive.export("oil", fields="headline"))) == {"headline"}
+    assert list(sample_archive.similar("reuters21578:1", facets="year").facets) == ["year"]
+
+
 def test_unknown_filter_values_are_usage_errors(sample_archive):
     with pytest.raises(UsageError, match="unknown country"):
         sample_archive.search("*", countries=["Narnia"])

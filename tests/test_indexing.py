@@ -95,6 +95,18 @@ def test_indexing_a_subfolder_does_not_delete_the_rest(tmp_path, data_copy):
     assert archive.search("*").total == 1021
 
 
+@pytest.mark.parametrize("as_given", [str, os.fspath, lambda path: path])
+def test_one_folder_may_be_given_alone(tmp_path, as_given):
+    # Not as a sequence of one-letter paths, "/" first: the whole file system.
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", folder / "cw.txt")
+    archive = Archive(tmp_path / "index")
+    report = archive.index(as_given(folder))
+    assert (report.files_read, report.added) == (1, 1)
+    assert archive.search("*").total == 1
+
+
 def test_a_file_that_turns_unreadable_keeps_its_last_articles(tmp_path, data_copy):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy])

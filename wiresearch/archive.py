@@ -121,15 +121,15 @@ class Archive:
                                             else value.strip())
 
     # Writing
-    def index(self, paths: Iterable[str | os.PathLike], *, format: str | None = None,
-              source: str | None = None, engine: str | None = None, full: bool = False,
-              dry_run: bool = False, jobs: int | None = None, wait: float = 0,
+    def index(self, paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+              format: str | None = None, source: str | None = None, engine: str | None = None,
+              full: bool = False, dry_run: bool = False, jobs: int | None = None, wait: float = 0,
               progress: Callable[[dict], None] | None = None) -> IndexReport:
         """Add new and changed files under `paths`, delete articles of files that are gone
         from them; returns what changed. Creates the index (with `engine`) if needed."""
         from .ingest import Ingester, SourceSpec
 
-        paths = [str(p) for p in paths]
+        paths = [str(p) for p in _several(paths)]
         if not paths:
             raise UsageError("give at least one file or folder to index")
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
@@ -141,17 +141,17 @@ class Archive:
         return report
 
     # Reading
-    def search(self, query: str = "", *, countries: Iterable[str] = (),
-               regions: Iterable[str] = (), sources: Iterable[str] = (),
-               topics: Iterable[str] = (), date_from: str | None = None,
-               date_to: str | None = None, facets: Iterable[str] = (),
+    def search(self, query: str = "", *, countries: str | Iterable[str] = (),
+               regions: str | Iterable[str] = (), sources: str | Iterable[str] = (),
+               topics: str | Iterable[str] = (), date_from: str | None = None,
+               date_to: str | None = None, facets: str | Iterable[str] = (),
                sort: str = "relevance", limit: int = 10, page: int = 1,
                facet_size: int = 10, collapse: bool = False,
                recent: str | None = None, expand: bool = False) -> Results:
         request = SearchRequest(
-            query=query or "", countries=tuple(countries), regions=tuple(regions),
-            sources=tuple(sources), topics=tuple(topics), date_from=date_from,
-            date_to=date_to, facets=tuple(facets), sort=sort, limit=limit, page=page,
+            query=query or "", countries=_several(countries), regions=_several(regions),
+            sources=_several(sources), topics=_several(topics), date_from=date_from,
+            date_to=date_to, facets=_several(facets), sort=sort, limit=limit, page=page,
             facet_size=facet_size, collapse=collapse, recent=recent, expand=expand)
         return self.run(request)
 
@@ -274,7 +274,7 @@ class Archive:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         return stored.article
 
-    def similar(self, article_id: str, *, limit: int = 10, facets: Iterable[str] = (),
+    def similar(self, article_id: str, *, limit: int = 10, facets: str | Iterable[str] = (),
                 facet_size: int = 10) -> Results:
         """Articles most like `article_id` by content, its own copies left out."""
         searcher = self._reader()
@@ -295,20 +295,20 @@ class Archive:
         highlighter = Highlighter({term for term, _w in top})
         facet_lists = {name: facet_named(name).buckets(
             searcher.facet_counts(query, facet_named(name).field), facet_size)
-            for name in dict.fromkeys(facets)}
+            for name in dict.fromkeys(_several(facets))}
         return Results(query=f"similar:{article_id}", total=total, page=1, limit=limit,
                        hits=[self._hit(hit, highlighter) for hit in hits], facets=facet_lists)
 
-    def timeline(self, query: str = "", *, by: str = "month", countries: Iterable[str] = (),
-                 regions: Iterable[str] = (), sources: Iterable[str] = (),
-                 topics: Iterable[str] = (), date_from: str | None = None,
+    def timeline(self, query: str = "", *, by: str = "month", countries: str | Iterable[str] = (),
+                 regions: str | Iterable[str] = (), sources: str | Iterable[str] = (),
+                 topics: str | Iterable[str] = (), date_from: str | None = None,
                  date_to: str | None = None) -> Timeline:
         """How many matching articles per day, week, month or year, gaps included."""
         if by not in TIMELINE_UNITS:
             raise UsageError(f"unknown --by {by!r}: use {', '.join(TIMELINE_UNITS)}")
-        request = SearchRequest(query=query or "", countries=tuple(countries),
-                                regions=tuple(regions), sources=tuple(sources),
-                                topics=tuple(topics), date_from=date_from, date_to=date_to)
+        request = SearchRequest(query=query or "", countries=_several(countries),
+                                regions=_several(regions), sources=_several(sources),
+                                topics=_several(topics), date_from=date_from, date_to=date_to)
         request.validate()
         searcher = self._reader()
         node = build_plan(request, self._resolve).node()
@@ -320,21 +320,21 @@ class Archive:
         return Timeline(query=request.query, by=by, total=total, buckets=buckets,
                         undated=total - dated)
 
-    def export(self, query: str = "", *, fields: Iterable[str] | None = None,
-               countries: Iterable[str] = (), regions: Iterable[str] = (),
-               sources: Iterable[str] = (), topics: Iterable[str] = (),
+    def export(self, query: str = "", *, fields: str | Iterable[str] | None = None,
+               countries: str | Iterable[str] = (), regions: str | Iterable[str] = (),
+               sources: str | Iterable[str] = (), topics: str | Iterable[str] = (),
                date_from: str | None = None, date_to: str | None = None,
                sort: str = "relevance") -> Iterator[dict]:
         """Every matching article (not a page) as a dict of the chosen fields, streamed.
         Bad fields, queries and filters raise here, before anything is streamed."""
-        chosen = tuple(fields) if fields else EXPORT_FIELDS
+        chosen = _several(fields) if fields else EXPORT_FIELDS
         unknown = [name for name in chosen if name not in EXPORT_FIELDS]
         if unknown:
             raise UsageError(f"unknown field {unknown[0]!r}: choose from "
                              f"{', '.join(EXPORT_FIELDS)}")
-        request = SearchRequest(query=query or "", countries=tuple(countries),
-                                regions=tuple(regions), sources=tuple(sources),
-                                topics=tuple(topics), date_from=date_from, date_to=date_to,
+        request = SearchRequest(query=query or "", countries=_several(countries),
+                                regions=_several(regions), sources=_several(sources),
+                                topics=_several(topics), date_from=date_from, date_to=date_to,
                                 sort=sort)
         request.validate()
         searcher = self._reader()
@@ -365,6 +365,15 @@ class Archive:
             "size_bytes": size,
             "created": self.index_dir.meta().get("created"),
         }
+
+
+def _several(values: str | os.PathLike | Iterable) -> tuple:
+    """The values of an argument that takes several; one string or path is one value
+    (`countries="FR"` is France, not "F" and "R"; `index("data/")` the folder, not the
+    root of the file system and each letter of its name)."""
+    if isinstance(values, (str, os.PathLike)):
+        return (values,)
+    return tuple(values)
 
 
 def _calendar(counts: dict[str, int], by: str) -> list[TimelineBucket]:
