@@ -12,6 +12,9 @@ def test_case_accents_and_endings_do_not_matter():
 def test_long_tokens_are_dropped_but_keep_their_position():
     text = "start " + "x" * 45 + " end"
     assert analysis.positioned_terms(text) == ["start", None, "end"]
+    # An ASCII word is kept up to 39 letters (ASCII text is checked all at once).
+    assert analysis.words("a " + "x" * 39) == ["a", "x" * 39]
+    assert analysis.words("a " + "x" * 40) == ["a"]
     # Length counts UTF-8 bytes before folding: 20 "é" are 40 bytes, too long.
     assert analysis.positioned_terms("é" * 20 + "x") == [None]
     assert analysis.words("é" * 20 + "x") == []

@@ -78,6 +78,13 @@ def keep(word: str) -> bool:
     return len(word) * 4 < MAX_TOKEN_BYTES or len(word.encode("utf-8")) < MAX_TOKEN_BYTES
 
 
+def _all_kept(lowered: list[str], folded: list[str]) -> bool:
+    """Whether keep() holds for every word of _words(): asked once, in C, for the usual
+    ASCII text (where _words returns one list twice, and a word's bytes are its
+    characters) instead of once a word, which was a tenth of a reader's time."""
+    return lowered is folded and max(map(len, lowered)) < MAX_TOKEN_BYTES
+
+
 def term(word: str) -> str:
     """The index term of one word as a user typed it."""
     return stem(fold(word.lower()))
@@ -114,6 +121,8 @@ def positioned_terms(text: str) -> list[str | None]:
     if not folded:
         return []
     stems = _snowball().stemWords(folded)
+    if _all_kept(lowered, folded):
+        return stems
     return [term if keep(word) else None for word, term in zip(lowered, stems, strict=True)]
 
 
@@ -139,4 +148,6 @@ def terms(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """The folded, unstemmed words of `text` (the vocabulary used for suggestions)."""
     lowered, folded = _words(text)
+    if _all_kept(lowered, folded):
+        return folded
     return [word for word, low in zip(folded, lowered, strict=True) if keep(low)]

@@ -53,8 +53,9 @@ def clean_text(text: str, markup: bool = False) -> str:
     if markup:
         text = strip_markup(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
-    lines = [_SPACES.sub(" ", line).rstrip() for line in text.split("\n")]
+    # _SPACES never matches a line break, so one pass over the text collapses each line.
+    text = _SPACES.sub(" ", _CONTROL.sub(" ", _INVISIBLE.sub("", text)))
+    lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n")
 
 
