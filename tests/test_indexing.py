@@ -42,6 +42,24 @@ def test_bad_files_are_reported_and_good_ones_indexed(tmp_path, engine_name):
         assert 300 < reuters < 340  # the whole records of the first third
 
 
+
+def test_an_index_of_only_rejected_files_answers_with_nothing(tmp_path, engine_name):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    with Archive(tmp_path / "index") as archive:
+        report = archive.index([folder], engine=engine_name)
+        assert (report.added, len(report.rejected)) == (0, 1)
+        results = archive.search("fire", facets=["country"])
+        assert (results.total, results.hits, results.facets["country"]) == (0, [], [])
+        assert archive.search("").total == 0
+        assert list(archive.export("")) == []
+        assert archive.timeline("").total == 0
+        assert archive.stats()["documents"] == 0
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "search", "fire"])
+    assert result.exit_code == 0 and "No articles match" in result.output
+
+
 def test_index_command_exits_4_when_input_was_rejected(tmp_path):
     folder = tmp_path / "in"
     write_mixed_folder(folder)

@@ -47,7 +47,9 @@ class BulkEvaluator:
                                 for leaf in [sub.reader()]}
         self._deleted: set[int] = set()
         for leaf, offset in self._leaves:
-            self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
+            # An index with no documents has Whoosh's EmptyReader, which has no such set.
+            if leaf.has_deletions():
+                self._deleted.update(offset + docnum for docnum in leaf.deleted_docs_set)
         self._lengths: dict[str, list[int]] = {}
         self._norms: dict[str, array] = {}
         self._columns: dict[str, list] = {}
