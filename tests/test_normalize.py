@@ -44,6 +44,15 @@ def test_reuters_sign_off_and_filler_are_removed():
     assert clean_body("Prices rose.\n    Traders said so.\n Reuter\n\x03") == \
         "Prices rose.\n\nTraders said so."
     assert clean_body("Blah blah blah.\n\x03") == ""
+    # The sign-off in any case, with dots, or ending the last line.
+    for ending in ("\n REUTER\n", "\n reuter...^M\r\n", " REUTER\n", "\n\nReuters\n",
+                   " Reuter\n Reuter\n"):
+        assert clean_body("Traders said so." + ending) == "Traders said so."
+
+
+def test_a_story_that_names_reuters_at_its_end_keeps_the_name():
+    assert clean_body("Additional reporting by Reuters") == "Additional reporting by Reuters"
+    assert clean_body("He joined Reuters.") == "He joined Reuters."
 
 
 def test_countrywatch_footer_is_removed():

@@ -27,7 +27,11 @@ _FOOTERS = [
     re.compile(r"^(?:\(c\)|©|copyright)\s*\d{4}\b.{0,80}\ball rights reserved\.?$", re.I),
 ]
 # Reuters ends stories with " Reuter" (and &#3;, removed with the control characters).
-_SIGN_OFF = re.compile(r"\s*\bReuters?\s*$")
+# A Reuters sign-off: "Reuter", "REUTER", "reuter..." as the last paragraph, or at the
+# end of the last line. "Reuters" ends a body only as a paragraph of its own: at the end
+# of a sentence ("Additional reporting by Reuters") it is the story's.
+_SIGN_OFF_PARAGRAPH = re.compile(r"^\W*reuters?(?:\W|\^M)*$", re.I)
+_SIGN_OFF_WORD = re.compile(r"\s+reuter(?:\W|\^M)*$", re.I)
 _FILLER = re.compile(r"\s*\bBlah blah blah\.", re.I)
 _DATELINE_TAIL = re.compile(
     r",?\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -102,12 +106,10 @@ def paragraphs(text: str) -> list[str]:
 def clean_body(text: str, markup: bool = False) -> str:
     paras = paragraphs(_FILLER.sub("", clean_text(text, markup)))
     paras = [p for p in paras if not any(pattern.search(p) for pattern in _FOOTERS)]
-    if paras:
-        last = _SIGN_OFF.sub("", paras[-1])
-        if last:
-            paras[-1] = last
-        else:
-            paras.pop()
+    if paras and _SIGN_OFF_PARAGRAPH.match(paras[-1]):
+        paras.pop()
+    if paras:  # a few stories are signed twice: "... Noranda said. Reuter\n Reuter"
+        paras[-1] = _SIGN_OFF_WORD.sub("", paras[-1])
     return "\n\n".join(paras)
 
 
