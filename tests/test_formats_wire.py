@@ -118,6 +118,40 @@ def test_nitf_ntb_latin1_with_escaped_embeds():
     assert "faktisk-embed" not in article.body and "script" not in article.body
 
 
+
+def efe_with_body(body: str) -> str:
+    """The EFE sample (UTF-8, no XML declaration) with `body` for its "Test body."."""
+    text = sample("nitf/efe_nitf.xml").read_text("utf-8")
+    assert "Test body." in text and not text.lstrip().startswith("<?xml")
+    return text.replace("Test body.", body)
+
+
+def test_xml_declared_latin1_is_read_as_windows_1252():
+    # The commonest mislabel: curly quotes, dashes and the euro sign are Windows-1252
+    # bytes that Latin-1 reads as control characters.
+    body = "Dijo: \u201cEs hist\u00f3rico\u201d \u2014 cuesta \u20ac5."
+    data = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n' + efe_with_body(body)
+            ).encode("cp1252")
+    (article,), rejections = read("efe.xml", data)
+    assert rejections == []
+    assert body in article.body
+
+
+def test_an_undefined_entity_is_kept_as_text_with_a_warning():
+    (article,), rejections = read("efe.xml", efe_with_body("Tax &foo; rose.").encode())
+    assert [(r.severity, r.reason) for r in rejections] == [
+        ("warning", "undefined entities kept as text: &foo;")]
+    assert "Tax &foo; rose." in article.body
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_html_entities_are_read_in_xml_with_a_byte_order_mark(encoding):
+    text = efe_with_body("Caf&eacute;&nbsp;prices rose.")
+    (article,), rejections = read("efe.xml", text.encode(encoding))
+    assert rejections == []
+    assert "Café prices rose." in article.body
+
+
 # --- NewsML-G2 ---------------------------------------------------------------------------
 
 def test_newsml_g2_iptc_example():

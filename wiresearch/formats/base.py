@@ -3,6 +3,7 @@ bytes become text when the file does not say its encoding."""
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -54,13 +55,15 @@ class Decoded:
 
 
 def decode(data: bytes, declared: str | None = None) -> Decoded:
-    """Text of `data`: the declared encoding when it works, then UTF-8, then detection.
-    Never fails: a file is never dropped for its encoding."""
+    """Text of `data`: the declared encoding when it works (Windows-1252 for Latin-1 and
+    ASCII, see windows_1252_for), then UTF-8, then detection. Never fails: a file is
+    never dropped for its encoding."""
     if declared:
-        try:
-            return Decoded(data.decode(declared), declared.lower(), False)
-        except (LookupError, UnicodeDecodeError):
-            pass
+        for encoding in (windows_1252_for(declared), declared):
+            try:
+                return Decoded(data.decode(encoding), encoding.lower(), False)
+            except (LookupError, UnicodeDecodeError):
+                pass
     try:
         return Decoded(data.decode("utf-8-sig"), "utf-8", False)
     except UnicodeDecodeError:
@@ -83,6 +86,19 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
             encoding = western.encoding
         return Decoded(data.decode(encoding, errors="replace"), encoding, True)
     return Decoded(data.decode("cp1252", errors="replace"), "cp1252", True)
+
+
+def windows_1252_for(declared: str) -> str:
+    """The encoding to read a file that declares `declared` in: Windows-1252 for
+    ISO-8859-1 and US-ASCII, as web browsers do (the WHATWG Encoding Standard). Files
+    that say Latin-1 are nearly always Windows-1252, whose curly quotes, dashes and euro
+    sign Latin-1 reads as invisible control characters; where both read a byte, they
+    read it alike."""
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        return declared
+    return "cp1252" if name in ("iso8859-1", "ascii") else declared
 
 
 # charset-normalizer's names for Windows-1252 and Latin-1, which read ASCII with a few

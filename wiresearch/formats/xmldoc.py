@@ -25,11 +25,13 @@ _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>
 _START = re.compile(r"<([A-Za-z_][\w.:-]*)([^>]*)>?", re.S)
 _XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
 _ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_DECLARED = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+_MARKS = tuple(bom for bom, _encoding in _BOMS)
 
 
 @dataclass(frozen=True)
@@ -73,36 +75,66 @@ def _declared_encoding(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _replace_html_entities(data: bytes) -> bytes:
+def _replace_entities(data: bytes) -> tuple[bytes, list[str]]:
     """`&nbsp;` and friends are undefined in XML without the DTD (which is never loaded):
-    turn the ones HTML knows into character references."""
+    the ones HTML knows become character references, any other (`&foo;`), which would
+    stop the parser and lose the file, is kept as text. Returns the bytes and the
+    names kept as text."""
+    unknown: list[str] = []
+
     def replace(match: re.Match) -> bytes:
         name = match.group(1)
         if name in _XML_ENTITIES:
             return match.group()
         code = html.entities.name2codepoint.get(name.decode("ascii"))
-        return f"&#{code};".encode("ascii") if code is not None else match.group()
+        if code is None:
+            unknown.append(name.decode("ascii"))
+            return b"&amp;" + match.group()[1:]
+        return f"&#{code};".encode("ascii")
 
-    return _ENTITY.sub(replace, data)
+    return _ENTITY.sub(replace, data), unknown
 
 
-def prepare(source: SourceFile) -> tuple[bytes, Rejection | None]:
-    """Bytes lxml can parse, and a warning when the encoding had to be guessed: the
-    declared encoding (or UTF-8) when the bytes are valid in it, else a detected one."""
+def prepare(source: SourceFile) -> tuple[bytes, list[Rejection]]:
+    """Bytes lxml can parse, and warnings: when the encoding had to be guessed, and for
+    undefined entities kept as text. UTF-8 without a byte-order mark is passed as it is;
+    anything else is read in the declared encoding (Windows-1252 for Latin-1, see
+    base.windows_1252_for) when the bytes are valid in it, else UTF-8, else a detected
+    one, and passed as UTF-8."""
     data = source.data
     declared = _declared_encoding(data)
-    if declared and declared.lower().startswith(("utf-16", "utf-32")):
-        return data, None  # libxml2 reads these itself from the byte-order mark
+    if (declared and declared.lower().startswith(("utf-16", "utf-32"))
+            and not data.startswith(_MARKS)):
+        return data, []  # declared without a byte-order mark: libxml2 reads it itself
+    warnings = []
+    if not (_is_utf_8(declared) and _valid_utf_8(data)):
+        decoded = decode(data, declared)
+        data = _DECLARED.sub(r"\1UTF-8", decoded.text, count=1).encode("utf-8")
+        if decoded.guessed:
+            warnings.append(Rejection(source.path, "", f"not valid {declared or 'UTF-8'}; "
+                                      f"decoded as {decoded.encoding} (detected)",
+                                      severity="warning"))
+    data, unknown = _replace_entities(data)
+    if unknown:
+        names = ", ".join(f"&{name};" for name in dict.fromkeys(unknown))
+        warnings.append(Rejection(source.path, "", f"undefined entities kept as text: {names}",
+                                  severity="warning"))
+    return data, warnings
+
+
+def _is_utf_8(declared: str | None) -> bool:
     try:
-        data.decode(declared or "utf-8")
-        return _replace_html_entities(data), None
-    except (UnicodeDecodeError, LookupError):
-        pass
-    decoded = decode(data)
-    text = re.sub(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*", r"\1UTF-8", decoded.text)
-    warning = Rejection(source.path, "", f"not valid {declared or 'UTF-8'}; decoded as "
-                        f"{decoded.encoding} (detected)", severity="warning")
-    return _replace_html_entities(text.encode("utf-8")), warning
+        return declared is None or codecs.lookup(declared).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _valid_utf_8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _parser() -> etree.XMLParser:
@@ -121,9 +153,8 @@ def items(source: SourceFile, names: Iterable[str]) -> Iterator[etree._Element |
     A document that does not parse gives the elements completed before the error, then
     a Rejection with the line and column of the error."""
     wanted = frozenset(names)
-    data, warning = prepare(source)
-    if warning is not None:
-        yield warning
+    data, warnings = prepare(source)
+    yield from warnings
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
