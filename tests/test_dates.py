@@ -20,12 +20,24 @@ UTC = dt.timezone.utc
     ("20170707T101500+0200", dt.datetime(2017, 7, 7, 8, 15, tzinfo=UTC)),
     ("2017-07-07", dt.date(2017, 7, 7)),
     ("2004-05-01T12:00:00Z", dt.datetime(2004, 5, 1, 12, tzinfo=UTC)),
+    # Zone abbreviations and offsets are honoured, across midnight too.
+    ("Tue, 10 Jan 2017 21:30:00 EST", dt.datetime(2017, 1, 11, 2, 30, tzinfo=UTC)),
+    ("2017-07-10 14:30 PDT", dt.datetime(2017, 7, 10, 21, 30, tzinfo=UTC)),
+    ("Jan 10, 2017 9:30 CET", dt.datetime(2017, 1, 10, 8, 30, tzinfo=UTC)),
+    ("10-JAN-2017 14:30:00 +0500", dt.datetime(2017, 1, 10, 9, 30, tzinfo=UTC)),
+    ("10 Jan 2017 14:30 GMT", dt.datetime(2017, 1, 10, 14, 30, tzinfo=UTC)),
+    # A zone no one can place is read as UTC, as a time with no zone is.
+    ("2017-01-10 21:30 XYZ", dt.datetime(2017, 1, 10, 21, 30, tzinfo=UTC)),
+    # A month without a day is the first of the month.
+    ("July 2017", dt.date(2017, 7, 1)),
 ])
 def test_source_dates_become_utc(text, expected):
     assert parse_source_date(text) == expected
 
 
-@pytest.mark.parametrize("text", [None, "", "   ", "not a date at all"])
+# Nothing is taken from today's date: no year or no month is no date.
+@pytest.mark.parametrize("text", [None, "", "   ", "not a date at all", "March 5", "2017",
+                                  "12", "Tuesday"])
 def test_unreadable_source_dates_are_none(text):
     assert parse_source_date(text) is None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import warnings
 
 from .errors import UsageError
 
@@ -19,8 +20,27 @@ MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if nam
 
 # Reuters-21578: "26-FEB-1987 15:01:01.79", sometimes with junk around it, an hour of 605
 # or one decimal digit. The day part is always readable.
-_DAY_MON_YEAR = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?")
+# The same form elsewhere may end with a UTC offset ("10-JAN-2017 14:30:00 +0500").
+_DAY_MON_YEAR = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})"
+                           r"(?:\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?"
+                           r"(?:\s*([+-])(\d{2}):?(\d{2})\b)?)?")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}")
+
+# Time-zone abbreviations wires print after a time ("21:30 EST"), as UTC offsets in
+# hours. No library maps them (an abbreviation can name several zones): these are the
+# readings English-language wires mean. CST is US Central (not China), IST India; the
+# ones with no such reading (AST, ADT) are not guessed at: any other abbreviation is
+# read as UTC, as a time with no zone is.
+_ZONE_HOURS = {
+    "GMT": 0, "UTC": 0, "Z": 0,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "BST": 1, "IST": 5.5,
+    "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "JST": 9,
+    "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13,
+}
+_ZONES = {name: dt.timezone(dt.timedelta(hours=hours), name)
+          for name, hours in _ZONE_HOURS.items()}
 
 
 class AbsurdDate(ValueError):
@@ -48,7 +68,8 @@ def _parse_day_mon_year(text: str) -> dt.date | None:
     match = _DAY_MON_YEAR.search(text)
     if not match:
         return None
-    day, month_name, year, hour, minute, second = match.groups()
+    day, month_name, year, hour, minute, second, sign, zone_hours, zone_minutes = \
+        match.groups()
     month = MONTHS.get(month_name.title())
     if month is None:
         return None
@@ -58,29 +79,65 @@ def _parse_day_mon_year(text: str) -> dt.date | None:
         return None
     if hour is None:
         return day_value
+    zone = UTC
+    if sign:
+        offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+        if offset < dt.timedelta(hours=24):
+            zone = dt.timezone(-offset if sign == "-" else offset)
     try:
         return dt.datetime(day_value.year, day_value.month, day_value.day,
-                           int(hour), int(minute), int(second), tzinfo=UTC)
+                           int(hour), int(minute), int(second), tzinfo=zone).astimezone(UTC)
     except ValueError:
         return day_value  # a broken time of day: the day is still right
 
 
 def _parse_general(text: str) -> dt.date | None:
-    from dateutil import parser as dateparser
-
     try:
-        parsed = dateparser.parse(text)
-    except (ValueError, OverflowError, TypeError):
-        try:
-            parsed = dateparser.isoparse(text)
-        except (ValueError, OverflowError, TypeError):
-            return None
+        parsed = dt.datetime.fromisoformat(text)  # whole ISO 8601 dates, the commonest
+    except ValueError:
+        parsed = _parse_free(text)
+        if parsed is None or not isinstance(parsed, dt.datetime):
+            return parsed
     if not _HAS_TIME.search(text):
         return parsed.date()
     if parsed.tzinfo is None:
         # Sources that give no zone are read as UTC (documented in README).
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _parse_free(text: str) -> dt.date | None:
+    """A date in any spelling dateutil reads; None without a year or a month, and the
+    first of the month without a day."""
+    from dateutil import parser as dateparser
+
+    with warnings.catch_warnings():
+        # An unknown zone name is read as no zone, which is UTC here.
+        warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+        try:
+            # Parsed twice, with defaults that differ in every part: what dateutil
+            # takes from its default (today's, unless told) is what the text omits.
+            parsed = dateparser.parse(text, default=_DEFAULTS[0], tzinfos=_ZONES)
+            other = dateparser.parse(text, default=_DEFAULTS[1], tzinfos=_ZONES)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if parsed.year != other.year or parsed.month != other.month:
+        return None  # "March 5" or "2017": no year, or no month, is not a story's date
+    if parsed.day != other.day:
+        return parsed.date().replace(day=1)  # "July 2017": the month is right
+    return parsed
+
+
+def utc_offset(zone: str) -> str | None:
+    """`EST` -> `-05:00`: the UTC offset of a zone abbreviation wires print, or None."""
+    if zone not in _ZONES:
+        return None
+    minutes = round(_ZONE_HOURS[zone] * 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_DEFAULTS = (dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 2))
 
 
 _USER_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")

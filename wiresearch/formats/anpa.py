@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..dates import utc_offset
 from ..model import RawRecord, Rejection
 from . import provenance
 from .base import SourceFile, decode
@@ -47,9 +48,6 @@ _QUAD = re.compile(r"\s*[<=]+\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NOTES = re.compile(r"^(?:AP Photos?\b|Eds?:|EDITOR'?S NOTE|With AP Photo|Photos?\b|"
                     r"Graphic\b|Video\b|Audio\b|Moving on\b|Embargoed\b)", re.I)
-ZONES = {"GMT": "+00:00", "UTC": "+00:00", "Z": "+00:00", "EST": "-05:00", "EDT": "-04:00",
-         "CST": "-06:00", "CDT": "-05:00", "MST": "-07:00", "MDT": "-06:00",
-         "PST": "-08:00", "PDT": "-07:00"}
 
 
 def sniff(source: SourceFile, text_head: str) -> bool:
@@ -199,6 +197,6 @@ def _date(stamp: re.Match) -> str:
     """The trailer's filing time as ISO 8601 (two-digit years: 70-99 are 19xx)."""
     year = int(stamp.group("year"))
     year += 1900 if year >= 70 else 2000
-    zone = ZONES.get(stamp.group("zone") or "", "")
+    zone = utc_offset(stamp.group("zone") or "") or ""
     return (f"{year:04d}-{stamp.group('month')}-{stamp.group('day')}T{stamp.group('hour')}:"
             f"{stamp.group('minute')}:00{zone}")
