@@ -1,6 +1,7 @@
 """The library against the repository's sample archive, on every engine."""
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 
@@ -91,6 +92,27 @@ def test_one_value_may_be_given_as_a_string(sample_archive):
         sample_archive.search("oil", regions=["europe"]).total
     assert set(next(sample_archive.export("oil", fields="headline"))) == {"headline"}
     assert list(sample_archive.similar("reuters21578:1", facets="year").facets) == ["year"]
+
+
+
+def test_a_topic_with_a_comma_is_found_as_the_source_writes_it(tmp_path, engine_name):
+    # IPTC's own names: "economy, business and finance", "arts, culture and entertainment".
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    stories = [{"id": "1", "headline": "Markets rise", "body": "Shares rose.",
+                "topics": ["economy, business and finance"]},
+               {"id": "2", "headline": "Opera opens", "body": "The house reopened.",
+                "topics": ["arts, culture and entertainment", "economy"]}]
+    (folder / "wire.json").write_text(json.dumps(stories))
+    archive = Archive(tmp_path / "index")
+    archive.index([folder], engine=engine_name)
+    for spelling in ("economy, business and finance", "Economy,Business and Finance"):
+        results = archive.search("*", topics=[spelling])
+        assert [hit.id for hit in results.hits] == ["json:1"]
+    assert archive.search("*", topics=["economy"]).total == 1
+    shown = archive.search("*", facets=["topic"]).facets["topic"]
+    for bucket in shown:  # a facet's value filters to its count
+        assert archive.search("*", topics=[bucket.value]).total == bucket.count
 
 
 def test_unknown_filter_values_are_usage_errors(sample_archive):

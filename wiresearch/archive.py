@@ -112,11 +112,13 @@ class Archive:
         return self._catalog
 
     def _resolve(self, field_name: str, value: str) -> str:
-        """A source or topic as the index spells it (`reuters` -> `Reuters`)."""
+        """A source or topic as the index spells it (`reuters` -> `Reuters`; `economy,
+        business and finance` -> `economy  business and finance`, as the engines keep a
+        comma inside a value)."""
         if field_name not in self._values:
-            self._values[field_name] = {v.casefold(): v for v in self._reader().values(
+            self._values[field_name] = {_spelling_key(v): v for v in self._reader().values(
                 field_name)}
-        return self._values[field_name].get(value.strip().casefold(),
+        return self._values[field_name].get(_spelling_key(value),
                                             value.strip().lower() if field_name == "topic"
                                             else value.strip())
 
@@ -365,6 +367,12 @@ class Archive:
             "size_bytes": size,
             "created": self.index_dir.meta().get("created"),
         }
+
+
+def _spelling_key(value: str) -> str:
+    """What two spellings of one source or topic share: case, commas (which the engines
+    store as spaces) and runs of spaces do not count."""
+    return " ".join(value.replace(",", " ").split()).casefold()
 
 
 def _several(values: str | os.PathLike | Iterable) -> tuple:
