@@ -157,6 +157,19 @@ def test_countrywire_file_with_two_stories_gives_two_articles(tmp_path):
     assert all(a.countries == ("FR",) for a in articles)
 
 
+
+def test_countrywire_in_a_detected_encoding_says_so(tmp_path):
+    text = (DATA / "countrywire" / "000_3e0ea549a971dbf5.txt").read_text("utf-8")
+    path = tmp_path / "cw.txt"
+    path.write_bytes(text.replace("G20", "G20 \u2013 Hamburg’s").encode("cp1252"))
+    items = read(path)
+    [warning] = rejections(items)
+    assert (warning.severity, warning.reason) == (
+        "warning", "not UTF-8; decoded as cp1252 (detected)")
+    [article] = [normalize(r).article for r in records(items)]
+    assert "G20 \u2013 Hamburg’s" in article.body
+
+
 def test_bbc_layout_gives_section_topic_and_id():
     path = DATA / "bbc" / "business" / "001.txt"
     [article] = [normalize(r).article for r in records(read(path, path.resolve()))]

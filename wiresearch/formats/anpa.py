@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from ..dates import utc_offset
 from ..model import RawRecord, Rejection
 from . import provenance
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 
 name = "anpa"
 COLLECTION = "anpa"
@@ -61,9 +61,7 @@ def sniff(source: SourceFile, text_head: str) -> bool:
 
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     decoded = decode(source.data)
-    if decoded.guessed:
-        yield Rejection(source.path, "", f"not ASCII or UTF-8; decoded as {decoded.encoding} "
-                        "(detected)", severity="warning")
+    yield from detection_warnings(source, decoded, "ASCII or UTF-8")
     messages = _messages(decoded.text)
     for number, message in enumerate(messages, start=1):
         position = f"message {number}" if len(messages) > 1 else ""

@@ -88,6 +88,16 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     return Decoded(data.decode("cp1252", errors="replace"), "cp1252", True)
 
 
+def detection_warnings(source: SourceFile, decoded: Decoded, expected: str = "UTF-8"
+                       ) -> list[Rejection]:
+    """A reader's warning when `decoded` had its encoding detected, the text being
+    neither declared nor `expected`."""
+    if not decoded.guessed:
+        return []
+    return [Rejection(source.path, "", f"not {expected}; decoded as {decoded.encoding} "
+                      "(detected)", severity="warning")]
+
+
 def windows_1252_for(declared: str) -> str:
     """The encoding to read a file that declares `declared` in: Windows-1252 for
     ISO-8859-1 and US-ASCII, as web browsers do (the WHATWG Encoding Standard). Files

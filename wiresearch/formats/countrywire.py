@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from ..model import RawRecord, Rejection
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 
 name = "countrywire"
 COLLECTION = "countrywire"
@@ -47,6 +47,7 @@ def _key(text: str) -> str:
 
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     decoded = decode(source.data)
+    yield from detection_warnings(source, decoded)
     blocks = _blocks(decoded.text)
     if not blocks or not _BANNER.match(blocks[0].strip()):
         yield Rejection(source.path, "line 1", "no 'Country Wire' banner")

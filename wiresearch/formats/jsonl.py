@@ -20,7 +20,7 @@ from typing import Any
 
 from ..model import RawRecord, Rejection
 from . import markup, provenance
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 
 name = "json"
 COLLECTION = "json"
@@ -81,9 +81,7 @@ def records(source: SourceFile) -> Iterator[tuple[str, int, dict] | Rejection]:
     """(position, number, object) for every record of a JSON or JSON Lines file, and a
     Rejection for every part that is not valid JSON or not an object."""
     decoded = decode(source.data)
-    if decoded.guessed:
-        yield Rejection(source.path, "", f"not UTF-8; decoded as {decoded.encoding} (detected)",
-                        severity="warning")
+    yield from detection_warnings(source, decoded)
     text = decoded.text.lstrip("\ufeff")
     if not text.strip():
         return

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from ..model import RawRecord, Rejection
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 
 name = "plaintext"
 
@@ -28,9 +28,7 @@ def sniff(source: SourceFile, text_head: str) -> bool:
 
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     decoded = decode(source.data)
-    if decoded.guessed:
-        yield Rejection(source.path, "", f"not UTF-8; decoded as {decoded.encoding} (detected)",
-                        severity="warning")
+    yield from detection_warnings(source, decoded)
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n").strip("\n \t")
     headline, _sep, body = text.partition("\n")
     parts = source.parts

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from ..model import RawRecord, Rejection
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 
 name = "reuters-sgml"
 COLLECTION = "reuters21578"
@@ -36,9 +36,7 @@ def sniff(source: SourceFile, text_head: str) -> bool:
 
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     decoded = decode(source.data)
-    if decoded.guessed:
-        yield Rejection(source.path, "", f"not UTF-8; decoded as {decoded.encoding} (detected)",
-                        severity="warning")
+    yield from detection_warnings(source, decoded)
     for number, match in enumerate(_RECORD.finditer(decoded.text), start=1):
         position = f"record {number}"
         chunk = match.group()

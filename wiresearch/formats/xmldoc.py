@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..model import Rejection
-from .base import SourceFile, decode
+from .base import SourceFile, decode, detection_warnings
 from .markup import localname
 
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
@@ -110,10 +110,7 @@ def prepare(source: SourceFile) -> tuple[bytes, list[Rejection]]:
     if not (_is_utf_8(declared) and _valid_utf_8(data)):
         decoded = decode(data, declared)
         data = _DECLARED.sub(r"\1UTF-8", decoded.text, count=1).encode("utf-8")
-        if decoded.guessed:
-            warnings.append(Rejection(source.path, "", f"not valid {declared or 'UTF-8'}; "
-                                      f"decoded as {decoded.encoding} (detected)",
-                                      severity="warning"))
+        warnings += detection_warnings(source, decoded, f"valid {declared or 'UTF-8'}")
     data, unknown = _replace_entities(data)
     if unknown:
         names = ", ".join(f"&{name};" for name in dict.fromkeys(unknown))
