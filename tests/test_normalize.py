@@ -64,6 +64,9 @@ def test_countrywatch_footer_is_removed():
 def test_dateline_keeps_the_place():
     assert clean_dateline("    SALVADOR, Feb 26 - ") == "SALVADOR"
     assert clean_dateline("NEW YORK, March 2 -") == "NEW YORK"
+    assert clean_dateline("AMSTERDAM, 2 March - ") == "AMSTERDAM"
+    assert clean_dateline("PARIS, 14 July 1989 -") == "PARIS"
+    assert clean_dateline("SAN JOSE, Costa Rica, Feb 3 -") == "SAN JOSE, Costa Rica"
     assert clean_dateline("") == ""
 
 

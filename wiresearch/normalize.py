@@ -33,9 +33,11 @@ _FOOTERS = [
 _SIGN_OFF_PARAGRAPH = re.compile(r"^\W*reuters?(?:\W|\^M)*$", re.I)
 _SIGN_OFF_WORD = re.compile(r"\s+reuter(?:\W|\^M)*$", re.I)
 _FILLER = re.compile(r"\s*\bBlah blah blah\.", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# The date after a dateline's place: "Feb 26", "March 2, 1987" or "2 March".
 _DATELINE_TAIL = re.compile(
-    r",?\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-    r"\s+\d{1,2}(?:,?\s+\d{4})?)?\s*[-\u2013\u2014]*\s*$", re.I)
+    rf",?\s*(?:{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)?"
+    r"\s*[-\u2013\u2014]*\s*$", re.I)
 MAX_DERIVED_HEADLINE = 100
 
 
