@@ -62,6 +62,11 @@ def test_phrase_and_proximity():
     near = parse('"oil prices"~3').node
     assert exact.children[1] == nodes.Phrase("body", ("oil", "price"), 0, 1.0)
     assert near.children[1] == nodes.Phrase("body", ("oil", "price"), 3, 1.0)
+    assert parse('"oil prices"~1000').node.children[1].slop == 1000
+    # Past a story's length nearness means nothing, and a huge one kept a search busy.
+    for far in ('"oil prices"~1001', '"oil prices"~99999999999999999999'):
+        with pytest.raises(QueryError, match="proximity is at most 1000 words"):
+            parse(far)
 
 
 def test_proximity_of_three_words_is_pairwise():

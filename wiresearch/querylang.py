@@ -28,6 +28,9 @@ from .ranking import FIELD_WEIGHTS
 
 MAX_QUERY_LENGTH = 1000
 MAX_CLAUSES = 100
+# "a b"~N: beyond this many words apart, nearness means nothing in a story (and the
+# phrase matchers' work grows with N).
+MAX_PROXIMITY = 1000
 TEXT_FIELDS = {"headline": ("headline",), "body": ("body",), "dateline": ("dateline",)}
 KEYWORD_FIELDS = ("country", "region", "source", "topic")
 FIELDS = (*TEXT_FIELDS, *KEYWORD_FIELDS, "date")
@@ -392,6 +395,9 @@ class Parser:
             raise QueryError('proximity needs a number: "oil prices"~3', self.text,
                              token.start)
         slop = token.slop or 0
+        if slop > MAX_PROXIMITY:
+            raise QueryError(f"proximity is at most {MAX_PROXIMITY} words", self.text,
+                             token.start)
         if len(terms) == 1:
             return self._across(fields, lambda name: nodes.Term(name, terms[0],
                                                                 FIELD_WEIGHTS[name]))
