@@ -151,6 +151,17 @@ def test_pages_continue_each_other(sample_archive):
     assert page_two == first_twenty[10:]
 
 
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_a_page_past_every_match_is_empty_with_the_total(sample_archive, sort):
+    # tantivy made room for page x limit hits before finding there were not that many.
+    total = sample_archive.search("oil").total
+    results = sample_archive.search("oil", sort=sort, limit=1000, page=1_000_000,
+                                    facets=["country"])
+    assert (results.total, results.hits) == (total, [])
+    assert sum(b.count for b in results.facets["country"]) > 0
+
+
 def test_facets_count_all_matches_not_the_page(sample_archive):
     results = sample_archive.search("oil", facets=["topic"], limit=1, facet_size=1000)
     assert len(results.hits) == 1

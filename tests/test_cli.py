@@ -82,6 +82,9 @@ def test_multi_word_queries_need_no_quotes(index):
     (["search", "x" * 10000], "limit is"),
     (["search", "oil\x01"], "control character"),
     (["timeline", "oil", "--by", "fortnight"], "unknown --by"),
+    (["search", '"oil prices"~99999999999999999999'], "proximity is at most"),
+    (["search", "oil", "--page", "99999999999999999999"], "--page must be between"),
+    (["search", "oil", "--page", "1000001", "--format", "csv"], "--page must be between"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_non_zero(index, args, message):
     result = run(*args, index=index)

@@ -15,6 +15,8 @@ from .querylang import ParsedQuery, ValueResolver, parse, resolve_country, resol
 
 MAX_LIMIT = 1000
 MAX_FACET_SIZE = 1000
+# Far past any archive's matches at any --limit; a bigger number is a typo.
+MAX_PAGE = 1_000_000
 _HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*$", re.I)
 _UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 
@@ -44,8 +46,8 @@ class SearchRequest:
             raise UsageError(f"unknown sort {self.sort!r}: use {', '.join(SORTS)}")
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT:
             raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
-        if not isinstance(self.page, int) or self.page < 1:
-            raise UsageError("--page must be 1 or more")
+        if not isinstance(self.page, int) or not 1 <= self.page <= MAX_PAGE:
+            raise UsageError(f"--page must be between 1 and {MAX_PAGE:,}")
         if not isinstance(self.facet_size, int) or not 1 <= self.facet_size <= MAX_FACET_SIZE:
             raise UsageError(f"--facet-size must be between 1 and {MAX_FACET_SIZE}")
         for name in self.facets:

@@ -459,6 +459,9 @@ class TantivySearcher(EngineSearcher):
     def _hits(self, compiled: tantivy.Query, sort: str, offset: int, limit: int
               ) -> tuple[int, list[tuple[float | None, tantivy.DocAddress]]]:
         """(total, [(score or None, address)]) of ranks offset..offset+limit."""
+        if offset >= self._searcher.num_docs:
+            # Past every match: tantivy would make room for offset + limit hits first.
+            return self._searcher.search(compiled, limit=1, count=True).count, []
         if sort == "relevance":
             result = self._searcher.search(compiled, limit=max(limit, 1), offset=offset,
                                            count=True)
