@@ -125,6 +125,37 @@ def test_one_folder_may_be_given_alone(tmp_path, as_given):
     assert archive.search("*").total == 1
 
 
+
+def test_a_path_that_names_nothing_is_refused_and_leaves_nothing(tmp_path):
+    # An empty path would be the working folder, indexed whole.
+    for path, message in (("", "empty path"), (tmp_path / "nope", "no such file or folder")):
+        result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index", str(path)])
+        assert result.exit_code == 2 and message in result.stderr
+        assert not (tmp_path / "ix").exists()
+
+
+def test_a_named_pipe_in_a_folder_is_passed_over(tmp_path):
+    # Opening it would wait for a writer that never comes.
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")
+    shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", folder / "cw.txt")
+    report = Archive(tmp_path / "index").index([folder], jobs=1)
+    assert (report.files_read, report.added, report.rejected) == (1, 1, [])
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index",
+                                      str(folder / "pipe.txt")])
+    assert result.exit_code == 2 and "neither a file nor a folder" in result.stderr
+
+
+def test_an_index_path_that_is_a_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "afile").write_text("hi\n")
+    for command in (["search", "cocoa"], ["stats"], ["index", str(DATA / "countrywire")]):
+        result = CliRunner().invoke(cli, ["--index", str(tmp_path / "afile"), *command])
+        assert result.exit_code in (2, 3), (command, result.output)
+        assert "not an index folder" in result.stderr or "not a folder" in result.stderr
+        assert "unexpected" not in result.stderr
+
+
 def test_a_file_that_turns_unreadable_keeps_its_last_articles(tmp_path, data_copy):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy])

@@ -57,6 +57,9 @@ def test_config_minimal_form_and_errors(tmp_path):
     (tmp_path / "bad.toml").write_text("index = 'x'\n[[sources]]\nfolder = 'y'\n")
     with pytest.raises(ConfigError, match="needs a path"):
         load_config(str(tmp_path / "bad.toml"))
+    (tmp_path / "empty.toml").write_text("index = 'x'\n[[sources]]\npath = ''\n")
+    with pytest.raises(ConfigError, match="needs a path"):  # not the config's own folder
+        load_config(str(tmp_path / "empty.toml"))
     (tmp_path / "broken.toml").write_text("index = \n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(str(tmp_path / "broken.toml"))
@@ -138,6 +141,25 @@ def test_a_dry_run_before_the_first_run_creates_nothing(site):
     plan = reindex.run(config, dry_run=True)
     assert len(plan.files_new) == 22 and plan.added == 0
     assert not (site / "index").exists()
+
+
+
+def test_a_first_run_that_failed_does_not_block_the_next(tmp_path, engine_name):
+    # The source was not there on the first night: that run fails, the next one works.
+    write_config(tmp_path, engine=engine_name)
+    failed = CliRunner().invoke(cli, ["reindex", "--config", str(tmp_path / "wiresearch.toml")])
+    assert failed.exit_code == 2 and "no such file or folder" in failed.stderr
+    shutil.copytree(DATA, tmp_path / "src")
+    result = CliRunner().invoke(cli, ["reindex", "--config", str(tmp_path / "wiresearch.toml")])
+    assert result.exit_code == 0, result.output
+    with Archive(tmp_path / "index") as archive:
+        assert archive.search("*").total == 1021
+
+
+def test_rolling_back_a_missing_index_says_so_and_makes_nothing(tmp_path):
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "nope"), "rollback"])
+    assert result.exit_code == 3 and "no index at" in result.stderr
+    assert not (tmp_path / "nope").exists()
 
 
 def test_a_second_writer_is_refused_at_once_or_waits(site):

@@ -131,9 +131,17 @@ class Archive:
         from them; returns what changed. Creates the index (with `engine`) if needed."""
         from .ingest import Ingester, SourceSpec
 
-        paths = [str(p) for p in _several(paths)]
-        if not paths:
+        given = _several(paths)
+        if not given:
             raise UsageError("give at least one file or folder to index")
+        for path in given:
+            # Checked before the index folder is made or locked, so a mistyped path
+            # leaves nothing behind.
+            if isinstance(path, str) and not path.strip():
+                raise UsageError("an empty path names no file or folder")
+            if not any(ch in str(path) for ch in "*?[") and not os.path.lexists(path):
+                raise UsageError(f"no such file or folder: {path}")
+        paths = [str(p) for p in given]
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]
         self.close()

@@ -93,7 +93,8 @@ def load_config(explicit: str | None = None) -> Config:
     sources = []
     for number, raw in enumerate(raw_sources, start=1):
         where = f"{path}: sources #{number}"
-        if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
+        if (not isinstance(raw, dict) or not isinstance(raw.get("path"), str)
+                or not raw["path"].strip()):
             raise ConfigError(f"{where} needs a path")
         unknown = set(raw) - SOURCE_KEYS
         if unknown:

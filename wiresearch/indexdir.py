@@ -64,6 +64,8 @@ class IndexDir:
             raise IndexNotFoundError(
                 f"no index at {self.path}: build one with `wiresearch --index {self.path} "
                 f"index PATH`") from None
+        except NotADirectoryError:
+            raise IndexNotFoundError(f"{self.path} is a file, not an index folder") from None
         except ValueError:
             raise IndexNotFoundError(f"{self.path / META_FILE} is damaged") from None
 
@@ -78,8 +80,9 @@ class IndexDir:
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path} exists and is not a folder")
         self.path.mkdir(parents=True, exist_ok=True)
+        # A first run that failed leaves its lock and its line in the run log.
         leftovers = [p for p in self.path.iterdir()
-                     if p.name not in (".gitkeep", LOCK_FILE, META_FILE)]
+                     if p.name not in (".gitkeep", LOCK_FILE, META_FILE, RUN_LOG)]
         if leftovers and not (self.path / META_FILE).exists():
             raise UsageError(f"{self.path} is not empty and is not a wiresearch index; "
                              "choose another --index folder")
@@ -96,7 +99,7 @@ class IndexDir:
     def current_name(self) -> str | None:
         try:
             name = (self.path / CURRENT_FILE).read_text("utf-8").strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return name if _GENERATION.match(name) and (self.path / name).is_dir() else None
 
@@ -104,8 +107,10 @@ class IndexDir:
         name = self.current_name()
         if name is None:
             self.meta()  # says "no index here" when that is the problem
-            raise IndexNotFoundError(f"{self.path} has no live generation: run "
-                                     "`wiresearch reindex --full` to rebuild it")
+            raise IndexNotFoundError(
+                f"{self.path} holds no finished index yet: its first indexing run is still "
+                "going, or stopped before the end (run it again; with a configuration, "
+                "`wiresearch reindex --full`)")
         return self.path / name
 
     def previous_name(self) -> str | None:
@@ -143,6 +148,8 @@ class IndexDir:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
 
     def lock(self, wait: float = 0) -> WriterLock:
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"{self.path} exists and is not a folder")
         return WriterLock(self.path / LOCK_FILE, wait)
 
 

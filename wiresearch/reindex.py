@@ -68,6 +68,7 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
 
 def rollback(index_dir: IndexDir, wait: float = 0) -> tuple[str, str]:
     """Make the previous generation live again; returns (from, to)."""
+    index_dir.meta()  # no index here: say so, and make no folder
     with index_dir.lock(wait):
         current = index_dir.current_name()
         previous = index_dir.previous_name()

@@ -113,6 +113,8 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Every file under `paths`, recursively, in a stable order; hidden files, READMEs
     and known non-story files (DTDs, category lists, images) are left out."""
     for given in paths:
+        if isinstance(given, str) and not given.strip():
+            raise UsageError("an empty path names no file or folder")
         path = Path(given)
         if path.is_file():
             yield path
@@ -121,7 +123,15 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for file_name in sorted(files):
                     candidate = Path(root, file_name)
-                    if not is_ignored(candidate):
+                    if not is_ignored(candidate) and not _special(candidate):
                         yield candidate
+        elif path.exists():
+            raise UsageError(f"{given} is neither a file nor a folder")
         else:
             raise UsageError(f"no such file or folder: {given}")
+
+
+def _special(path: Path) -> bool:
+    """A named pipe, socket or device: reading one would wait forever or never end. (A
+    link to nowhere is not special: it is read, and rejected for that.)"""
+    return path.exists() and not path.is_file()
