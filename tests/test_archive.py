@@ -115,6 +115,14 @@ def test_a_topic_with_a_comma_is_found_as_the_source_writes_it(tmp_path, engine_
         assert archive.search("*", topics=[bucket.value]).total == bucket.count
 
 
+
+def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
+    for text in ("\U0001f642", "x" * 45, "country:()"):
+        results = sample_archive.search(text, facets=["country"])
+        assert (results.total, results.facets["country"]) == (0, [])
+    assert sample_archive.search("oil .").total == sample_archive.search("oil").total > 0
+
+
 def test_unknown_filter_values_are_usage_errors(sample_archive):
     with pytest.raises(UsageError, match="unknown country"):
         sample_archive.search("*", countries=["Narnia"])

@@ -69,6 +69,18 @@ def test_phrase_and_proximity():
             parse(far)
 
 
+
+@pytest.mark.parametrize("text", [".", "\U0001f642", "x" * 45, '"' + "x" * 45 + '"',
+                                  "headline:()", "country:()", "()", "-."])
+def test_a_query_of_nothing_searchable_matches_nothing(text):
+    # Not everything, as an empty query does.
+    assert parse(text).node == nodes.MatchNone()
+
+
+def test_unsearchable_marks_beside_words_are_passed_over():
+    assert parse("oil .").node == parse("oil").node == parse("oil ()").node
+
+
 def test_proximity_of_three_words_is_pairwise():
     node = parse('"a big oil"~2').node.children[1]
     assert node == nodes.And((nodes.Phrase("body", ("a", "big"), 2, 1.0),

@@ -216,12 +216,14 @@ class Parser:
         self.tokens = _Lexer(text).run()
         self.index = 0
         self.clauses = 0
-        node = self._conjunction(top=True)
+        node = self._conjunction()
         if self.index < len(self.tokens):
             token = self.tokens[self.index]
             raise QueryError("unbalanced parenthesis: this ) has no matching (", text,
                              token.start)
-        self.result.node = _finish(node)
+        # A query of only marks, emoji or words too long to be indexed asks for something
+        # no article holds (it used to match every article, as an empty query does).
+        self.result.node = nodes.MatchNone() if node is None else _finish(node)
         return self.result
 
     # Grammar: conjunction := disjunction ((AND)? disjunction)*
@@ -235,8 +237,8 @@ class Parser:
         self.index += 1
         return token
 
-    def _conjunction(self, top: bool = False, fields: tuple[str, ...] | None = None
-                     ) -> nodes.Node:
+    def _conjunction(self, fields: tuple[str, ...] | None = None
+                     ) -> nodes.Node | None:
         parts: list[nodes.Node | None] = []
         while True:
             token = self._peek()
@@ -253,7 +255,7 @@ class Parser:
             parts.append(self._disjunction(fields))
         present = [part for part in parts if part is not None]
         if not present:
-            return nodes.MatchAll()
+            return None  # "()", or only words no index holds: nothing to look for
         return nodes.conjoin(*present) if len(present) > 1 or isinstance(
             present[0], nodes.Not) else present[0]
 
