@@ -71,6 +71,17 @@ def test_multi_word_queries_need_no_quotes(index):
     assert joined["total"] == quoted["total"] == 1
 
 
+
+def test_a_word_after_a_dash_is_a_not_and_not_an_option(index):
+    def total(*args):
+        result = run("search", *args, "--json", index=index)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["total"]
+
+    assert total("coffee", "-cocoa") == total("coffee -cocoa") < total("coffee")
+    assert total("-rain") == total("*") - total("rain")
+
+
 @pytest.mark.parametrize("args, message", [
     (["search", '"oil prices'], "unbalanced quote"),
     (["search", "oil", "--facet", "colour"], "unknown facet"),
@@ -83,6 +94,7 @@ def test_multi_word_queries_need_no_quotes(index):
     (["search", "oil\x01"], "control character"),
     (["timeline", "oil", "--by", "fortnight"], "unknown --by"),
     (["search", '"oil prices"~99999999999999999999'], "proximity is at most"),
+    (["search", "--limt", "5", "oil"], "no such option: --limt"),
     (["search", "oil", "--page", "99999999999999999999"], "--page must be between"),
     (["search", "oil", "--page", "1000001", "--format", "csv"], "--page must be between"),
 ])

@@ -151,7 +151,9 @@ def _filter_options(function):
     return function
 
 
-@cli.command()
+# `search coffee -cocoa` and `search -rain`: a word after a dash is the query's NOT, not
+# an unknown option (a mistyped long option is still refused, in search itself).
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @_filter_options
 @click.option("--facet", "facets", multiple=True, metavar="F",
@@ -180,6 +182,10 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
     """Search the index. QUERY uses the query language in README; empty or * = all."""
     from .errors import UsageError
 
+    mistyped = next((word for word in query if word.startswith("--") and len(word) > 2), None)
+    if mistyped:
+        raise UsageError(f"no such option: {mistyped.split('=')[0]} (to search for it, put "
+                         "it in quotes inside the query)")
     text = " ".join(query)
     if output not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {output!r}: use {', '.join(EXPORT_FORMATS)}")
