@@ -54,6 +54,9 @@ def test_absurd_source_dates_are_refused():
     ("1987-03", dt.date(1987, 3, 1), dt.date(1987, 4, 1)),
     ("1987-12", dt.date(1987, 12, 1), dt.date(1988, 1, 1)),
     ("1987-03-15", dt.date(1987, 3, 15), dt.date(1987, 3, 16)),
+    # The last year Python's dates hold: its range ends at their end.
+    ("9999", dt.date(9999, 1, 1), dt.date.max),
+    ("9999-12-31", dt.date(9999, 12, 31), dt.date.max),
 ])
 def test_user_dates_are_half_open_ranges(text, start, end):
     assert parse_user_date(text) == (start, end)

@@ -151,13 +151,12 @@ def parse_user_date(text: str) -> tuple[dt.date, dt.date]:
     year, month, day = (int(part) if part else None for part in match.groups())
     try:
         if month is None:
-            return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-        if day is None:
-            start = dt.date(year, month, 1)
-            return start, add_months(start, 1)
-        start = dt.date(year, month, day)
-        return start, start + dt.timedelta(days=1)
-    except (ValueError, OverflowError):
+            start, months = dt.date(year, 1, 1), 12
+        elif day is None:
+            start, months = dt.date(year, month, 1), 1
+        else:
+            start, months = dt.date(year, month, day), 0
+    except ValueError:
         if not 1 <= year <= 9999:
             what = "year"
         elif month is not None and not 1 <= month <= 12:
@@ -165,8 +164,15 @@ def parse_user_date(text: str) -> tuple[dt.date, dt.date]:
         elif day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
             what = "day"
         else:
-            what = "year"  # a real day whose range ends after the year 9999
+            what = "date"
         raise UsageError(f"bad date {text!r}: no such {what}") from None
+    try:
+        end = add_months(start, months) if months else start + dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        # The range ends after the year 9999, which Python's dates do not reach; no
+        # story is dated within its last day.
+        end = dt.date.max
+    return start, end
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
