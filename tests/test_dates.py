@@ -70,8 +70,7 @@ def test_bad_user_dates_say_how_to_write_them(text):
 
 @pytest.mark.parametrize("text, part", [("1987-13", "month"), ("1987-00-05", "month"),
                                         ("1987-02-30", "day"), ("0000", "year"),
-                                        ("9999-12", "year"), ("9999-13", "month"),
-                                        ("9999-02-30", "day"), ("9999-12-31", "year")])
+                                        ("9999-13", "month"), ("9999-02-30", "day")])
 def test_bad_user_dates_name_the_wrong_part(text, part):
     with pytest.raises(UsageError, match=f"no such {part}$"):
         parse_user_date(text)
