@@ -67,6 +67,13 @@ REUTERS_BY_ANOTHER_TOOL = """<reuters newid="7" lewissplit="TEST">
 </reuters>"""
 
 
+def test_a_file_read_as_reuters_that_holds_no_record_is_rejected():
+    # With --format reuters-sgml, a BBC story gave nothing and said nothing.
+    source = SourceFile("business/001.txt", (DATA / "bbc" / "business" / "001.txt").read_bytes())
+    items = list(read_source(source, "reuters-sgml"))
+    assert [(r.severity, r.reason) for r in items] == [("error", "no <REUTERS> record")]
+
+
 def test_reuters_record_written_by_another_tool_keeps_its_text(tmp_path):
     # Lower-case tags, HTML's named entities, a bare ampersand, control references: none
     # of them XML, all of them SGML that archives hold.

@@ -37,6 +37,7 @@ def sniff(source: SourceFile, text_head: str) -> bool:
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     decoded = decode(source.data)
     yield from detection_warnings(source, decoded)
+    number = 0
     for number, match in enumerate(_RECORD.finditer(decoded.text), start=1):
         position = f"record {number}"
         chunk = match.group()
@@ -47,6 +48,8 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
             yield _parse_record(chunk, source, position)
         except ValueError as error:
             yield Rejection(source.path, position, str(error))
+    if not number:  # read as Reuters by --format, but holding none of its records
+        yield Rejection(source.path, "", "no <REUTERS> record")
 
 
 # A character reference, a named entity (HTML's legacy ones may lack the semicolon), or
