@@ -123,6 +123,24 @@ def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
     assert sample_archive.search("oil .").total == sample_archive.search("oil").total > 0
 
 
+
+@pytest.mark.parametrize("call", [
+    lambda a: a.search("oil", countries=5), lambda a: a.search("oil", countries=[None]),
+    lambda a: a.search("oil", sources=[5]), lambda a: a.search(5),
+    lambda a: a.search(["cocoa"]), lambda a: a.search("cocoa", recent=30),
+    lambda a: a.get(None), lambda a: a.similar(5), lambda a: a.timeline("oil", topics=[1]),
+    lambda a: a.similar("reuters21578:1", limit=0), lambda a: a.export("oil", fields=5),
+])
+def test_arguments_of_the_wrong_kind_are_usage_errors(sample_archive, call):
+    with pytest.raises(UsageError):
+        call(sample_archive)
+
+
+def test_none_for_a_list_means_none(sample_archive):
+    assert sample_archive.search("oil", countries=None, facets=None).total == \
+        sample_archive.search("oil").total
+
+
 def test_unknown_filter_values_are_usage_errors(sample_archive):
     with pytest.raises(UsageError, match="unknown country"):
         sample_archive.search("*", countries=["Narnia"])

@@ -131,7 +131,7 @@ class Archive:
         from them; returns what changed. Creates the index (with `engine`) if needed."""
         from .ingest import Ingester, SourceSpec
 
-        given = _several(paths)
+        given = _several(paths, paths=True)
         if not given:
             raise UsageError("give at least one file or folder to index")
         for path in given:
@@ -279,6 +279,7 @@ class Archive:
         return suggestion if searcher.count(corrected.node()) > total else None
 
     def get(self, article_id: str) -> Article:
+        _check_id(article_id)
         stored = self._reader().get(article_id)
         if stored is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
@@ -287,6 +288,8 @@ class Archive:
     def similar(self, article_id: str, *, limit: int = 10, facets: str | Iterable[str] = (),
                 facet_size: int = 10) -> Results:
         """Articles most like `article_id` by content, its own copies left out."""
+        _check_id(article_id)
+        SearchRequest(limit=limit, facets=_several(facets), facet_size=facet_size).validate()
         searcher = self._reader()
         stored = searcher.get(article_id)
         if stored is None:
@@ -383,13 +386,30 @@ def _spelling_key(value: str) -> str:
     return " ".join(value.replace(",", " ").split()).casefold()
 
 
-def _several(values: str | os.PathLike | Iterable) -> tuple:
-    """The values of an argument that takes several; one string or path is one value
-    (`countries="FR"` is France, not "F" and "R"; `index("data/")` the folder, not the
-    root of the file system and each letter of its name)."""
-    if isinstance(values, (str, os.PathLike)):
+def _check_id(article_id) -> None:
+    if not isinstance(article_id, str):
+        raise UsageError(f"an article id is a string, like 'reuters21578:1', not "
+                         f"{article_id!r}")
+
+
+def _several(values: str | os.PathLike | Iterable | None, paths: bool = False) -> tuple:
+    """The values of an argument that takes several; one string (or path, for `paths`)
+    is one value (`countries="FR"` is France, not "F" and "R"; `index("data/")` the
+    folder, not the root of the file system and each letter of its name), None none."""
+    kinds = (str, os.PathLike) if paths else str
+    if values is None:
+        return ()
+    if isinstance(values, kinds):
         return (values,)
-    return tuple(values)
+    try:
+        found = tuple(values)
+    except TypeError:
+        found = (values,)
+    for value in found:
+        if not isinstance(value, kinds):
+            what = "paths" if paths else "names"
+            raise UsageError(f"expected {what} as strings, got {value!r}")
+    return found
 
 
 def _calendar(counts: dict[str, int], by: str) -> list[TimelineBucket]:

@@ -42,6 +42,10 @@ class SearchRequest:
     expand: bool = False
 
     def validate(self) -> None:
+        if not isinstance(self.query, str):
+            raise UsageError(f"a query is a string, not {self.query!r}")
+        if self.recent is not None and not isinstance(self.recent, str):
+            raise UsageError(f"--recent takes a half-life such as \"30d\", not {self.recent!r}")
         if self.sort not in SORTS:
             raise UsageError(f"unknown sort {self.sort!r}: use {', '.join(SORTS)}")
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT:
