@@ -340,6 +340,20 @@ def test_export_streams_every_match_with_chosen_fields(sample_archive):
         list(sample_archive.export("oil", fields=["colour"]))
 
 
+
+def test_an_export_read_after_closing_says_so(tmp_path, engine_name):
+    archive = Archive(tmp_path / "index")
+    archive.index([DATA / "bbc" / "business"], engine=engine_name)
+    with archive:
+        rows = archive.export("*", fields=["id"])
+        first = next(rows)
+    assert first["id"].startswith("bbc:business/")
+    with pytest.raises(UsageError, match="closed before its export was read"):
+        next(rows)
+    with archive:  # an Archive opens again when used
+        assert len(list(archive.export("*", fields=["id"]))) == 4
+
+
 def test_stats_describe_the_index(sample_archive):
     stats = sample_archive.stats()
     assert stats["documents"] == SAMPLE_SIZE

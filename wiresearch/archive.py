@@ -352,7 +352,20 @@ class Archive:
         request.validate()
         searcher = self._reader()
         node = build_plan(request, self._resolve).node(ranked=sort == "relevance")
-        return _records(searcher.iter_hits(node, sort), chosen)
+        return self._while_open(searcher, _records(searcher.iter_hits(node, sort), chosen))
+
+    def _while_open(self, searcher: EngineSearcher, rows: Iterator[dict]) -> Iterator[dict]:
+        """`rows`, read from `searcher`, with a clear error instead of the engine's when
+        the archive is closed (or refreshed) before they are all read."""
+        while True:
+            if self._searcher is not searcher:
+                raise UsageError("the archive was closed before its export was read to the "
+                                 "end: read the rows before closing it")
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            yield row
 
     def stats(self) -> dict:
         searcher = self._reader()
