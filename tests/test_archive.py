@@ -94,7 +94,6 @@ def test_one_value_may_be_given_as_a_string(sample_archive):
     assert list(sample_archive.similar("reuters21578:1", facets="year").facets) == ["year"]
 
 
-
 def test_a_topic_with_a_comma_is_found_as_the_source_writes_it(tmp_path, engine_name):
     # IPTC's own names: "economy, business and finance", "arts, culture and entertainment".
     folder = tmp_path / "wire"
@@ -115,13 +114,11 @@ def test_a_topic_with_a_comma_is_found_as_the_source_writes_it(tmp_path, engine_
         assert archive.search("*", topics=[bucket.value]).total == bucket.count
 
 
-
 def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
     for text in ("\U0001f642", "x" * 45, "country:()"):
         results = sample_archive.search(text, facets=["country"])
         assert (results.total, results.facets["country"]) == (0, [])
     assert sample_archive.search("oil .").total == sample_archive.search("oil").total > 0
-
 
 
 @pytest.mark.parametrize("call", [
@@ -175,7 +172,6 @@ def test_pages_continue_each_other(sample_archive):
     page_two = [h.id for h in sample_archive.search("oil", limit=10, page=2,
                                                     sort="newest").hits]
     assert page_two == first_twenty[10:]
-
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
@@ -338,7 +334,6 @@ def test_export_streams_every_match_with_chosen_fields(sample_archive):
     assert set(rows[0]) == {"id", "headline", "date"}
     with pytest.raises(UsageError, match="unknown field"):
         list(sample_archive.export("oil", fields=["colour"]))
-
 
 
 def test_an_export_read_after_closing_says_so(tmp_path, engine_name):

@@ -71,7 +71,6 @@ def test_multi_word_queries_need_no_quotes(index):
     assert joined["total"] == quoted["total"] == 1
 
 
-
 def test_a_word_after_a_dash_is_a_not_and_not_an_option(index):
     def total(*args):
         result = run("search", *args, "--json", index=index)
@@ -148,6 +147,13 @@ def test_a_bad_export_writes_nothing_before_its_error(index, args):
     result = run("search", "oil", "--format", "csv", "--all", *args, index=index)
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_an_export_page_may_be_longer_than_a_search_page(index):
+    # --limit's cap of 1000 is for result pages; an export's page is rows.
+    rows = run("search", "*", "--format", "csv", "--fields", "id", "--limit", "2000",
+               index=index)
+    assert rows.exit_code == 0 and len(rows.output.splitlines()) == 1 + 1021
 
 
 def test_collapse_is_on_for_people_and_off_for_json(index):

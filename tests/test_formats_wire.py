@@ -118,7 +118,6 @@ def test_nitf_ntb_latin1_with_escaped_embeds():
     assert "faktisk-embed" not in article.body and "script" not in article.body
 
 
-
 def efe_with_body(body: str) -> str:
     """The EFE sample (UTF-8, no XML declaration) with `body` for its "Test body."."""
     text = sample("nitf/efe_nitf.xml").read_text("utf-8")

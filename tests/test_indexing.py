@@ -42,7 +42,6 @@ def test_bad_files_are_reported_and_good_ones_indexed(tmp_path, engine_name):
         assert 300 < reuters < 340  # the whole records of the first third
 
 
-
 def test_an_index_of_only_rejected_files_answers_with_nothing(tmp_path, engine_name):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -125,7 +124,6 @@ def test_one_folder_may_be_given_alone(tmp_path, as_given):
     assert archive.search("*").total == 1
 
 
-
 def test_a_path_that_names_nothing_is_refused_and_leaves_nothing(tmp_path):
     # An empty path would be the working folder, indexed whole.
     for path, message in (("", "empty path"), (tmp_path / "nope", "no such file or folder")):
@@ -145,6 +143,7 @@ def test_a_named_pipe_in_a_folder_is_passed_over(tmp_path):
     result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index",
                                       str(folder / "pipe.txt")])
     assert result.exit_code == 2 and "neither a file nor a folder" in result.stderr
+    assert not (tmp_path / "ix").exists()
 
 
 def test_an_index_path_that_is_a_file_is_a_one_line_error(tmp_path):

@@ -69,7 +69,6 @@ def test_phrase_and_proximity():
             parse(far)
 
 
-
 @pytest.mark.parametrize("text", [".", "\U0001f642", "x" * 45, '"' + "x" * 45 + '"',
                                   "headline:()", "country:()", "()", "-."])
 def test_a_query_of_nothing_searchable_matches_nothing(text):

@@ -164,7 +164,6 @@ def test_countrywire_file_with_two_stories_gives_two_articles(tmp_path):
     assert all(a.countries == ("FR",) for a in articles)
 
 
-
 def test_countrywire_in_a_detected_encoding_says_so(tmp_path):
     text = (DATA / "countrywire" / "000_3e0ea549a971dbf5.txt").read_text("utf-8")
     path = tmp_path / "cw.txt"

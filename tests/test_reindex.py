@@ -143,7 +143,6 @@ def test_a_dry_run_before_the_first_run_creates_nothing(site):
     assert not (site / "index").exists()
 
 
-
 def test_a_first_run_that_failed_does_not_block_the_next(tmp_path, engine_name):
     # The source was not there on the first night: that run fails, the next one works.
     write_config(tmp_path, engine=engine_name)

@@ -139,8 +139,12 @@ class Archive:
             # leaves nothing behind.
             if isinstance(path, str) and not path.strip():
                 raise UsageError("an empty path names no file or folder")
-            if not any(ch in str(path) for ch in "*?[") and not os.path.lexists(path):
+            if any(ch in str(path) for ch in "*?["):
+                continue
+            if not os.path.lexists(path):
                 raise UsageError(f"no such file or folder: {path}")
+            if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+                raise UsageError(f"{path} is neither a file nor a folder")
         paths = [str(p) for p in given]
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]

@@ -220,18 +220,17 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
 def _export(ctx, text, output, export_all, fields, limit, page, sort, **filters):
     """Stream matching articles as JSON Lines or CSV."""
     from .archive import EXPORT_FIELDS
-    from .query import SearchRequest
+    from .query import check_page
 
     chosen = [name.strip() for name in fields.split(",")] if fields else list(EXPORT_FIELDS)
-    page_asked = SearchRequest(limit=limit, page=page)
     if not export_all:
-        page_asked.validate()
+        check_page(page)
     with _archive(ctx) as archive:
         rows = archive.export(text, fields=chosen, sort=sort, **filters)
         if not export_all:
             from itertools import islice
 
-            start = page_asked.offset
+            start = (page - 1) * limit
             rows = islice(rows, start, start + limit)
         stream = sys.stdout
         if output == "jsonl":

@@ -50,8 +50,7 @@ class SearchRequest:
             raise UsageError(f"unknown sort {self.sort!r}: use {', '.join(SORTS)}")
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT:
             raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
-        if not isinstance(self.page, int) or not 1 <= self.page <= MAX_PAGE:
-            raise UsageError(f"--page must be between 1 and {MAX_PAGE:,}")
+        check_page(self.page)
         if not isinstance(self.facet_size, int) or not 1 <= self.facet_size <= MAX_FACET_SIZE:
             raise UsageError(f"--facet-size must be between 1 and {MAX_FACET_SIZE}")
         for name in self.facets:
@@ -69,6 +68,11 @@ class SearchRequest:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.limit
+
+
+def check_page(page: int) -> None:
+    if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
+        raise UsageError(f"--page must be between 1 and {MAX_PAGE:,}")
 
 
 def half_life_seconds(text: str) -> float:
