@@ -136,11 +136,37 @@ def test_xml_declared_latin1_is_read_as_windows_1252():
     assert body in article.body
 
 
+
+@pytest.mark.parametrize("label", ["US-ASCII", "ISO-8859-1"])
+def test_xml_labelled_ascii_or_latin1_that_is_utf8_is_read_as_utf8(label):
+    body = "Caf\u00e9 prices in Z\u00fcrich rose \u2013 \u20ac5."
+    data = (f'<?xml version="1.0" encoding="{label}"?>\n' + efe_with_body(body)).encode()
+    (article,), rejections = read("efe.xml", data)
+    assert rejections == []
+    assert body in article.body
+
+
+def test_xml_in_an_unknown_declared_encoding_is_read_with_a_warning():
+    data = ('<?xml version="1.0" encoding="x-foo"?>\n' + efe_with_body("Z\u00fcrich.")).encode()
+    (article,), rejections = read("efe.xml", data)
+    assert [(r.severity, r.reason) for r in rejections] == [
+        ("warning", "not valid x-foo; decoded as utf-8")]
+    assert "Z\u00fcrich." in article.body
+
+
 def test_an_undefined_entity_is_kept_as_text_with_a_warning():
     (article,), rejections = read("efe.xml", efe_with_body("Tax &foo; rose.").encode())
     assert [(r.severity, r.reason) for r in rejections] == [
         ("warning", "undefined entities kept as text: &foo;")]
     assert "Tax &foo; rose." in article.body
+    # Where entities are not markup, or the document declares them, they are left alone.
+    for body in ("<![CDATA[Tax &foo; rose.]]>", "Tax rose.<!-- &foo; -->"):
+        (article,), rejections = read("efe.xml", efe_with_body(body).encode())
+        assert rejections == [] and "Tax " in article.body and "&amp;" not in article.body
+    declared = efe_with_body("Tax &foo; rose.").replace(
+        "<nitf", '<!DOCTYPE nitf [<!ENTITY foo "bar">]>\n<nitf', 1)
+    (article,), rejections = read("efe.xml", declared.encode())
+    assert rejections == []
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])

@@ -55,11 +55,11 @@ class Decoded:
 
 
 def decode(data: bytes, declared: str | None = None) -> Decoded:
-    """Text of `data`: the declared encoding when it works (Windows-1252 for Latin-1 and
-    ASCII, see windows_1252_for), then UTF-8, then detection. Never fails: a file is
-    never dropped for its encoding."""
+    """Text of `data`: the declared encoding when it works (see readings_of for Latin-1
+    and ASCII), then UTF-8, then detection. Never fails: a file is never dropped for its
+    encoding."""
     if declared:
-        for encoding in (windows_1252_for(declared), declared):
+        for encoding in readings_of(declared):
             try:
                 return Decoded(data.decode(encoding), encoding.lower(), False)
             except (LookupError, UnicodeDecodeError):
@@ -98,17 +98,20 @@ def detection_warnings(source: SourceFile, decoded: Decoded, expected: str = "UT
                       "(detected)", severity="warning")]
 
 
-def windows_1252_for(declared: str) -> str:
-    """The encoding to read a file that declares `declared` in: Windows-1252 for
-    ISO-8859-1 and US-ASCII, as web browsers do (the WHATWG Encoding Standard). Files
-    that say Latin-1 are nearly always Windows-1252, whose curly quotes, dashes and euro
-    sign Latin-1 reads as invisible control characters; where both read a byte, they
-    read it alike."""
+def readings_of(declared: str) -> tuple[str, ...]:
+    """The encodings to try, in order, for a file that declares `declared`. A label of
+    ISO-8859-1 (Latin-1) or US-ASCII is seldom true of the bytes: UTF-8 when they are
+    valid UTF-8 (which Windows-1252 text almost never is), else Windows-1252, as web
+    browsers read such labels (the WHATWG Encoding Standard): Latin-1 would read its
+    curly quotes, dashes and euro sign as invisible control characters, and the two
+    read every other byte alike."""
     try:
         name = codecs.lookup(declared).name
     except LookupError:
-        return declared
-    return "cp1252" if name in ("iso8859-1", "ascii") else declared
+        return (declared,)
+    if name in ("iso8859-1", "ascii"):
+        return ("utf-8", "cp1252", declared)
+    return (declared,)
 
 
 # charset-normalizer's names for Windows-1252 and Latin-1, which read ASCII with a few

@@ -17,14 +17,18 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..model import Rejection
-from .base import SourceFile, decode, detection_warnings
+from .base import SourceFile, decode, detection_warnings, readings_of
 from .markup import localname
 
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S | re.I)
 _START = re.compile(r"<([A-Za-z_][\w.:-]*)([^>]*)>?", re.S)
 _XMLNS = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']([^"']*)["']""")
-_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+# An entity reference, or a CDATA section or comment, whose text is not markup (matched
+# so that entities inside them are left alone).
+_ENTITY = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]*);", re.S)
+# Entities the document's own DTD subset declares: lxml keeps them, undefined or not.
+_DECLARED_ENTITY = re.compile(rb"<!ENTITY\s+([A-Za-z][A-Za-z0-9]*)")
 _DECLARED = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 # UTF-32 first: its little-endian mark starts with UTF-16's.
@@ -81,10 +85,11 @@ def _replace_entities(data: bytes) -> tuple[bytes, list[str]]:
     stop the parser and lose the file, is kept as text. Returns the bytes and the
     names kept as text."""
     unknown: list[str] = []
+    declared = set(_DECLARED_ENTITY.findall(data)) if b"<!ENTITY" in data else set()
 
     def replace(match: re.Match) -> bytes:
         name = match.group(1)
-        if name in _XML_ENTITIES:
+        if name is None or name in _XML_ENTITIES or name in declared:
             return match.group()
         code = html.entities.name2codepoint.get(name.decode("ascii"))
         if code is None:
@@ -98,9 +103,9 @@ def _replace_entities(data: bytes) -> tuple[bytes, list[str]]:
 def prepare(source: SourceFile) -> tuple[bytes, list[Rejection]]:
     """Bytes lxml can parse, and warnings: when the encoding had to be guessed, and for
     undefined entities kept as text. UTF-8 without a byte-order mark is passed as it is;
-    anything else is read in the declared encoding (Windows-1252 for Latin-1, see
-    base.windows_1252_for) when the bytes are valid in it, else UTF-8, else a detected
-    one, and passed as UTF-8."""
+    anything else is read in the declared encoding (for Latin-1 and ASCII labels, see
+    base.readings_of) when the bytes are valid in it, else UTF-8, else a detected one,
+    and passed as UTF-8."""
     data = source.data
     declared = _declared_encoding(data)
     if (declared and declared.lower().startswith(("utf-16", "utf-32"))
@@ -110,6 +115,10 @@ def prepare(source: SourceFile) -> tuple[bytes, list[Rejection]]:
     if not (_is_utf_8(declared) and _valid_utf_8(data)):
         decoded = decode(data, declared)
         data = _DECLARED.sub(r"\1UTF-8", decoded.text, count=1).encode("utf-8")
+        if declared and not decoded.guessed and decoded.encoding not in (
+                name.lower() for name in readings_of(declared)):
+            warnings.append(Rejection(source.path, "", f"not valid {declared}; decoded as "
+                                      f"{decoded.encoding}", severity="warning"))
         warnings += detection_warnings(source, decoded, f"valid {declared or 'UTF-8'}")
     data, unknown = _replace_entities(data)
     if unknown:
