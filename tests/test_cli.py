@@ -73,12 +73,18 @@ def test_multi_word_queries_need_no_quotes(index):
 
 def test_a_word_after_a_dash_is_a_not_and_not_an_option(index):
     def total(*args):
-        result = run("search", *args, "--json", index=index)
+        result = run("search", "--json", *args, index=index)
         assert result.exit_code == 0, result.output
         return json.loads(result.output)["total"]
 
     assert total("coffee", "-cocoa") == total("coffee -cocoa") < total("coffee")
     assert total("-rain") == total("*") - total("rain")
+    # Not help (-h) with more letters; after --, a word with two dashes is a word.
+    assert total("coffee", "-hurricane") == total("coffee -hurricane")
+    assert total("--", "--oil") == total("oil")
+    assert "Usage: wiresearch timeline" in run("timeline", "-h", index=index).output
+    timeline = run("timeline", "coffee", "-cocoa", "--by", "year", "--json", index=index)
+    assert json.loads(timeline.output)["total"] == total("coffee -cocoa")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -21,6 +21,32 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class QueryCommand(click.Command):
+    """A command whose QUERY may hold the query language's `-word` (NOT): `search coffee
+    -cocoa`, `search -rain`. A dashed word that is not one of the command's options is a
+    query word; a mistyped long option (`--limt`) is still refused. Click would read
+    `-hurricane` as -h (help) and more letters, so help is --help, or -h on its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["context_settings"] = {**kwargs.get("context_settings", {}),
+                                      "ignore_unknown_options": True,
+                                      "help_option_names": ["--help"]}
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Only before a "--": after it, everything is the query.
+        end = args.index("--") if "--" in args else len(args)
+        known = {"--help"} | {name for param in self.params
+                              for name in (*param.opts, *getattr(param, "secondary_opts", ()))}
+        for arg in args[:end]:
+            name = arg.split("=", 1)[0]
+            if arg.startswith("--") and len(arg) > 2 and name not in known:
+                raise click.UsageError(f"no such option: {name} (to search for it, put it "
+                                       "in quotes inside the query)")
+        args = ["--help" if arg == "-h" else arg for arg in args[:end]] + args[end:]
+        return super().parse_args(ctx, args)
+
+
 class Group(click.Group):
     """Turns every error into one line on stderr and an exit code."""
 
@@ -151,9 +177,7 @@ def _filter_options(function):
     return function
 
 
-# `search coffee -cocoa` and `search -rain`: a word after a dash is the query's NOT, not
-# an unknown option (a mistyped long option is still refused, in search itself).
-@cli.command(context_settings={"ignore_unknown_options": True})
+@cli.command(cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @_filter_options
 @click.option("--facet", "facets", multiple=True, metavar="F",
@@ -182,10 +206,6 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
     """Search the index. QUERY uses the query language in README; empty or * = all."""
     from .errors import UsageError
 
-    mistyped = next((word for word in query if word.startswith("--") and len(word) > 2), None)
-    if mistyped:
-        raise UsageError(f"no such option: {mistyped.split('=')[0]} (to search for it, put "
-                         "it in quotes inside the query)")
     text = " ".join(query)
     if output not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {output!r}: use {', '.join(EXPORT_FORMATS)}")
@@ -280,7 +300,7 @@ def stats(ctx, as_json):
     return 0
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("--by", default="month", show_default=True, help="day, week, month or year.")
 @_filter_options
