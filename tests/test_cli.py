@@ -82,7 +82,7 @@ def test_a_word_after_a_dash_is_a_not_and_not_an_option(index):
     # Not help (-h) with more letters; after --, a word with two dashes is a word.
     assert total("coffee", "-hurricane") == total("coffee -hurricane")
     assert total("--", "--oil") == total("-oil")  # the query language reads --oil as -oil
-    assert "Usage: wiresearch timeline" in run("timeline", "-h", index=index).output
+    assert "timeline [OPTIONS] [QUERY]" in run("timeline", "-h", index=index).output
     timeline = run("timeline", "coffee", "-cocoa", "--by", "year", "--json", index=index)
     assert json.loads(timeline.output)["total"] == total("coffee -cocoa")
 
