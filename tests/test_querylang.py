@@ -80,6 +80,12 @@ def test_unsearchable_marks_beside_words_are_passed_over():
     assert parse("oil .").node == parse("oil").node == parse("oil ()").node
 
 
+def test_a_field_of_only_stop_words_searches_for_them():
+    node = parse("headline:the").node
+    assert node == parse("headline:(the)").node == parse('headline:"the"').node
+    assert isinstance(node, nodes.Term) and (node.field, node.text) == ("headline", "the")
+
+
 def test_proximity_of_three_words_is_pairwise():
     node = parse('"a big oil"~2').node.children[1]
     assert node == nodes.And((nodes.Phrase("body", ("a", "big"), 2, 1.0),

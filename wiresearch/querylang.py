@@ -221,8 +221,9 @@ class Parser:
             token = self.tokens[self.index]
             raise QueryError("unbalanced parenthesis: this ) has no matching (", text,
                              token.start)
-        # A query of only marks, emoji or words too long to be indexed asks for something
-        # no article holds (it used to match every article, as an empty query does).
+        # A query of only marks, emoji, words too long to be indexed or empty groups asks
+        # for something no article holds (it used to match every article, as an empty
+        # query does).
         self.result.node = nodes.MatchNone() if node is None else _finish(node)
         return self.result
 
@@ -377,9 +378,13 @@ class Parser:
             name, tuple(terms), 0, FIELD_WEIGHTS[name]))
 
     def _only_stop_words(self) -> bool:
+        """Whether every word of the query is a stop word (a text field's name, as in
+        `headline:the`, is not a word of it)."""
         for token in self.tokens:
-            if token.kind in ("PHRASE", "FIELD") or (token.kind == "WORD" and any(
-                    w not in analysis.STOP_WORDS for w in analysis.words(token.text))):
+            if token.kind == "PHRASE" or (token.kind == "FIELD"
+                                          and token.text not in TEXT_FIELDS) or (
+                    token.kind == "WORD" and any(
+                        w not in analysis.STOP_WORDS for w in analysis.words(token.text))):
                 return False
         return True
 
