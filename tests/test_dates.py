@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wiresearch.dates import AbsurdDate, parse_source_date, parse_user_date
+from wiresearch.dates import AbsurdDate, epoch_seconds, parse_source_date, parse_user_date
 from wiresearch.errors import UsageError
+from wiresearch.query import date_range
 
 UTC = dt.timezone.utc
 
@@ -28,8 +29,12 @@ UTC = dt.timezone.utc
     ("10 Jan 2017 14:30 GMT", dt.datetime(2017, 1, 10, 14, 30, tzinfo=UTC)),
     # A zone no one can place is read as UTC, as a time with no zone is.
     ("2017-01-10 21:30 XYZ", dt.datetime(2017, 1, 10, 21, 30, tzinfo=UTC)),
-    # A month without a day is the first of the month.
+    # A month without a day is the first of the month, a weekday before it or not.
     ("July 2017", dt.date(2017, 7, 1)),
+    ("Tuesday, July 2017", dt.date(2017, 7, 1)),
+    # ISO 8601 forms beyond Python's own reader: 24:00, an ordinal date.
+    ("2017-07-07T24:00:00", dt.datetime(2017, 7, 8, tzinfo=UTC)),
+    ("2017-188", dt.date(2017, 7, 7)),
 ])
 def test_source_dates_become_utc(text, expected):
     assert parse_source_date(text) == expected
@@ -60,6 +65,13 @@ def test_absurd_source_dates_are_refused():
 ])
 def test_user_dates_are_half_open_ranges(text, start, end):
     assert parse_user_date(text) == (start, end)
+
+
+def test_the_last_day_python_holds_is_a_whole_day():
+    start, end = parse_user_date("9999-12-31")
+    assert epoch_seconds(end) - epoch_seconds(start) == 86400
+    node = date_range("9999-12-31", "9999-12-31")
+    assert (node.start, node.end) == (epoch_seconds(start), epoch_seconds(start) + 86400)
 
 
 @pytest.mark.parametrize("text", ["1987-13", "87-03", "1987/03", "1987-02-30", "soon", ""])

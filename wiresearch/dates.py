@@ -25,6 +25,7 @@ _DAY_MON_YEAR = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})"
                            r"(?:\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?"
                            r"(?:\s*([+-])(\d{2}):?(\d{2})\b)?)?")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}")
+_YEAR_ONLY = re.compile(r"^[+-]?\d{4}$")
 
 # Time-zone abbreviations wires print after a time ("21:30 EST"), as UTC offsets in
 # hours. No library maps them (an abbreviation can name several zones): these are the
@@ -95,7 +96,7 @@ def _parse_general(text: str) -> dt.date | None:
     try:
         parsed = dt.datetime.fromisoformat(text)  # whole ISO 8601 dates, the commonest
     except ValueError:
-        parsed = _parse_free(text)
+        parsed = _parse_iso(text) or _parse_free(text)
         if parsed is None or not isinstance(parsed, dt.datetime):
             return parsed
     if not _HAS_TIME.search(text):
@@ -104,6 +105,19 @@ def _parse_general(text: str) -> dt.date | None:
         # Sources that give no zone are read as UTC (documented in README).
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _parse_iso(text: str) -> dt.datetime | None:
+    """ISO 8601 forms Python's own reader does not take (24:00, ordinal and week dates,
+    before Python 3.11 basic forms), but not a year alone, which is no story's date."""
+    from dateutil import parser as dateparser
+
+    if _YEAR_ONLY.match(text):
+        return None
+    try:
+        return dateparser.isoparse(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _parse_free(text: str) -> dt.date | None:
@@ -137,7 +151,15 @@ def utc_offset(zone: str) -> str | None:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-_DEFAULTS = (dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 2))
+# The day after Python's last date, which parse_user_date gives as the end of a range
+# that reaches it: the object stands for that day (epoch_seconds gives its start,
+# 10000-01-01), not for 9999-12-31 itself.
+AFTER_LAST_DAY = dt.date.max
+_AFTER_LAST_DAY_SECONDS = ((dt.date.max - dt.date(1970, 1, 1)).days + 1) * 86400
+
+# Every part differs, the days by more than a week ("Tuesday, July 2017" is read as the
+# first Tuesday from the default day).
+_DEFAULTS = (dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 15))
 
 
 _USER_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -169,9 +191,7 @@ def parse_user_date(text: str) -> tuple[dt.date, dt.date]:
     try:
         end = add_months(start, months) if months else start + dt.timedelta(days=1)
     except (ValueError, OverflowError):
-        # The range ends after the year 9999, which Python's dates do not reach; no
-        # story is dated within its last day.
-        end = dt.date.max
+        end = AFTER_LAST_DAY  # the range ends with the year 9999
     return start, end
 
 
@@ -189,4 +209,6 @@ def as_datetime(value: dt.date) -> dt.datetime:
 
 
 def epoch_seconds(value: dt.date) -> int:
+    if value is AFTER_LAST_DAY:
+        return _AFTER_LAST_DAY_SECONDS
     return int(as_datetime(value).timestamp())

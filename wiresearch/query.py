@@ -93,7 +93,7 @@ def date_range(date_from: str | None, date_to: str | None) -> nodes.Node | None:
         end = parse_user_date(date_to)[1]
     if start is None and end is None:
         return None
-    if start is not None and end is not None and start >= end:
+    if start is not None and end is not None and epoch_seconds(start) >= epoch_seconds(end):
         raise UsageError(f"--from {date_from} is after --to {date_to}")
     return nodes.DateRange(None if start is None else epoch_seconds(start),
                            None if end is None else epoch_seconds(end))
