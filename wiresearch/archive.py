@@ -129,7 +129,8 @@ class Archive:
               progress: Callable[[dict], None] | None = None) -> IndexReport:
         """Add new and changed files under `paths`, delete articles of files that are gone
         from them; returns what changed. Creates the index (with `engine`) if needed."""
-        from .ingest import Ingester, SourceSpec
+        from .formats import checked_path
+        from .ingest import Ingester, SourceSpec, is_pattern
 
         given = _several(paths, paths=True)
         if not given:
@@ -137,14 +138,8 @@ class Archive:
         for path in given:
             # Checked before the index folder is made or locked, so a mistyped path
             # leaves nothing behind.
-            if isinstance(path, str) and not path.strip():
-                raise UsageError("an empty path names no file or folder")
-            if any(ch in str(path) for ch in "*?["):
-                continue
-            if not os.path.lexists(path):
-                raise UsageError(f"no such file or folder: {path}")
-            if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-                raise UsageError(f"{path} is neither a file nor a folder")
+            if not is_pattern(str(path)):
+                checked_path(path)
         paths = [str(p) for p in given]
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]
@@ -293,7 +288,8 @@ class Archive:
                 facet_size: int = 10) -> Results:
         """Articles most like `article_id` by content, its own copies left out."""
         _check_id(article_id)
-        SearchRequest(limit=limit, facets=_several(facets), facet_size=facet_size).validate()
+        names = _several(facets)
+        SearchRequest(limit=limit, facets=names, facet_size=facet_size).validate()
         searcher = self._reader()
         stored = searcher.get(article_id)
         if stored is None:
@@ -312,7 +308,7 @@ class Archive:
         highlighter = Highlighter({term for term, _w in top})
         facet_lists = {name: facet_named(name).buckets(
             searcher.facet_counts(query, facet_named(name).field), facet_size)
-            for name in dict.fromkeys(_several(facets))}
+            for name in dict.fromkeys(names)}
         return Results(query=f"similar:{article_id}", total=total, page=1, limit=limit,
                        hits=[self._hit(hit, highlighter) for hit in hits], facets=facet_lists)
 

@@ -77,8 +77,7 @@ class IndexDir:
         """Make an empty index folder for `engine` (checked to be installed)."""
         engine = engine or DEFAULT_ENGINE
         engine_class(engine)
-        if self.path.exists() and not self.path.is_dir():
-            raise UsageError(f"{self.path} exists and is not a folder")
+        self._check_folder()
         self.path.mkdir(parents=True, exist_ok=True)
         # A first run that failed leaves its lock and its line in the run log.
         leftovers = [p for p in self.path.iterdir()
@@ -148,9 +147,12 @@ class IndexDir:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
 
     def lock(self, wait: float = 0) -> WriterLock:
+        self._check_folder()
+        return WriterLock(self.path / LOCK_FILE, wait)
+
+    def _check_folder(self) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path} exists and is not a folder")
-        return WriterLock(self.path / LOCK_FILE, wait)
 
 
 class WriterLock:

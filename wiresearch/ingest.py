@@ -247,8 +247,13 @@ def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
     return list(tasks.values())
 
 
+def is_pattern(path: str) -> bool:
+    """Whether a source path is a glob pattern ("archive/2024-*/*.xml")."""
+    return any(ch in path for ch in "*?[")
+
+
 def _expand(pattern: str) -> Iterator[Path]:
-    if any(ch in pattern for ch in "*?["):
+    if is_pattern(pattern):
         import glob
 
         matches = sorted(glob.glob(pattern, recursive=True))

@@ -113,22 +113,29 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Every file under `paths`, recursively, in a stable order; hidden files, READMEs
     and known non-story files (DTDs, category lists, images) are left out."""
     for given in paths:
-        if isinstance(given, str) and not given.strip():
-            raise UsageError("an empty path names no file or folder")
-        path = Path(given)
+        path = checked_path(given)
         if path.is_file():
             yield path
-        elif path.is_dir():
+        else:
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for file_name in sorted(files):
                     candidate = Path(root, file_name)
                     if not is_ignored(candidate) and not _special(candidate):
                         yield candidate
-        elif path.exists():
-            raise UsageError(f"{given} is neither a file nor a folder")
-        else:
-            raise UsageError(f"no such file or folder: {given}")
+
+
+def checked_path(given: str | os.PathLike) -> Path:
+    """`given` as a Path, if it names a file or a folder; else a UsageError saying what
+    it names (nothing, or a pipe, socket or device)."""
+    if isinstance(given, str) and not given.strip():
+        raise UsageError("an empty path names no file or folder")
+    path = Path(given)
+    if path.is_file() or path.is_dir():
+        return path
+    if path.exists():
+        raise UsageError(f"{given} is neither a file nor a folder")
+    raise UsageError(f"no such file or folder: {given}")
 
 
 def _special(path: Path) -> bool:
