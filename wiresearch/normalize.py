@@ -26,10 +26,10 @@ _FOOTERS = [
     re.compile(r"^no portion of countrywatch content", re.I),
     re.compile(r"^(?:\(c\)|©|copyright)\s*\d{4}\b.{0,80}\ball rights reserved\.?$", re.I),
 ]
-# Reuters ends stories with " Reuter" (and &#3;, removed with the control characters).
-# A Reuters sign-off: "Reuter", "REUTER", "reuter..." as the last paragraph, or at the
-# end of the last line. "Reuters" ends a body only as a paragraph of its own: at the end
-# of a sentence ("Additional reporting by Reuters") it is the story's.
+# Reuters ends stories with a sign-off (and &#3;, removed with the control characters):
+# "Reuter", "REUTER", "reuter..." as the last paragraph, or at the end of the last line.
+# "Reuters" ends a body only as a paragraph of its own: at the end of a sentence
+# ("Additional reporting by Reuters") it is the story's.
 _SIGN_OFF_PARAGRAPH = re.compile(r"^\W*reuters?(?:\W|\^M)*$", re.I)
 _SIGN_OFF_WORD = re.compile(r"\s+reuter(?:\W|\^M)*$", re.I)
 _FILLER = re.compile(r"\s*\bBlah blah blah\.", re.I)
