@@ -224,11 +224,24 @@ class Archive:
                 break
             pool *= 4
         page = list(groups.values())[request.offset:wanted]
-        result = []
-        for hit in page:
-            members = searcher.ids(nodes.conjoin(query, nodes.Term("cluster", hit.cluster)))
-            result.append((hit, sorted(m for m in members if m != hit.article.id)))
-        return total, result, counts
+        members = self._copies(searcher, query, {hit.cluster for hit in page})
+        return total, [(hit, sorted(member for member in members[hit.cluster]
+                                    if member != hit.article.id))
+                       for hit in page], counts
+
+    @staticmethod
+    def _copies(searcher: EngineSearcher, query: nodes.Node, clusters: Iterable[str]
+                ) -> dict[str, list[str]]:
+        """The ids of the articles matching `query` in each of `clusters`, found with
+        one search: a search per cluster evaluated the query again each time (a tenth
+        of a second each at 200,000 articles)."""
+        members: dict[str, list[str]] = {cluster: [] for cluster in clusters}
+        if members:
+            terms = tuple(nodes.Term("cluster", cluster) for cluster in sorted(members))
+            in_clusters = terms[0] if len(terms) == 1 else nodes.Or(terms)
+            for member in searcher.iter_hits(nodes.conjoin(query, in_clusters)):
+                members[member.cluster].append(member.article.id)
+        return members
 
     def _by_recency(self, searcher: EngineSearcher, stored: list[Stored],
                     half_life: float) -> list[Stored]:

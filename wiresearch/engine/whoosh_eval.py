@@ -453,8 +453,12 @@ class BulkEvaluator:
         if field not in self._norms:
             B = self._field_B.get(field, self._B)
             average = self._searcher.avg_field_length(field) or 1
-            self._norms[field] = array("d", (1.0 / (1 - B + B * length / average)
-                                             for length in self._length_table(field)))
+            lengths = self._length_table(field)
+            # Stored lengths are quantized to a byte: a few hundred distinct values, each
+            # computed once, then looked up for every document in one C loop.
+            norm_of = {length: 1.0 / (1 - B + B * length / average)
+                       for length in set(lengths)}
+            self._norms[field] = array("d", map(norm_of.__getitem__, lengths))
         return self._norms[field]
 
     def _length_table(self, field: str) -> list[int]:
