@@ -101,6 +101,13 @@ def test_prefix_and_fuzzy():
     assert parsed.prefixes == {"export"} and ("lavrov", 2) in parsed.fuzzy
 
 
+@pytest.mark.parametrize("text", ["cat~3", "cat~-1", "cat~+2"])
+def test_a_fuzzy_distance_outside_0_to_2_is_refused(text):
+    # A signed distance read as punctuation made the phrase "cat 1", found nowhere.
+    with pytest.raises(QueryError, match="fuzzy distance must be 0, 1 or 2"):
+        parse(text)
+
+
 def test_punctuated_word_is_a_phrase():
     node = parse("U.S.").node
     assert node.children[1] == nodes.Phrase("body", ("u", "s"), 0, 1.0)

@@ -331,6 +331,8 @@ class Parser:
         self._count_clause(token)
         word, slop_marker = token.text, None
         tilde = re.search(r"~(\d*)$", word)
+        if re.search(r"~[-+]\d+$", word):
+            raise QueryError("fuzzy distance must be 0, 1 or 2", self.text, token.start)
         if tilde:
             word = word[:tilde.start()]
             slop_marker = int(tilde.group(1)) if tilde.group(1) else -1
