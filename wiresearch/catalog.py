@@ -7,6 +7,7 @@ signature and cluster. Plus the vocabulary that spelling suggestions draw from.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +37,10 @@ class FileEntry:
     size: int
     mtime_ns: int
     hash: str
-    status: str  # "ok", or "stale": unreadable now, last good articles kept
+    # "ok"; "stale": unreadable now, last good articles kept; "failed": never read (the
+    # file system refused); "conflict": some of its stories are indexed from another
+    # file; "dirty": queued by check --repair. Any but "ok" is read again at every run.
+    status: str
     error: str | None
     articles: int
 
@@ -77,6 +81,7 @@ class Catalog:
             # catalog commit on disk before the next step.
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+        self._readonly = readonly
         self._in_transaction = False
         # Loaded at the first cluster_for() of a run, kept in step by put_doc().
         self._signatures: duplicates.SignatureIndex | None = None
@@ -102,7 +107,26 @@ class Catalog:
             self._pending_vocabulary = {}
 
     def close(self) -> None:
+        if not self._readonly:
+            # Out of WAL when done: opening a WAL database, even read-only, needs its
+            # shared-memory file, which a reader who may not write to the index folder
+            # cannot create. (Readers still open it while a writer holds it.)
+            # (When a reader has it open this fails, and the next writer's close does it.)
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._db.execute("PRAGMA journal_mode=DELETE")
         self._db.close()
+
+    def articles_not_in(self, other: Path) -> int:
+        """How many articles of the catalog at `other` (a previous generation's) this one
+        does not hold."""
+        self._flush()
+        self._db.execute("ATTACH DATABASE ? AS previous", (str(other),))
+        try:
+            return self._db.execute(
+                "SELECT count(*) FROM previous.docs WHERE id NOT IN (SELECT id FROM docs)"
+            ).fetchone()[0]
+        finally:
+            self._db.execute("DETACH DATABASE previous")
 
     # Transactions: the ingest groups a batch of files into one.
     def begin(self) -> None:

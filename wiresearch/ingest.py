@@ -84,6 +84,9 @@ class FileResult:
     vocabulary: dict[str, int] = field(default_factory=dict)
     # Set when the file as a whole could not be read (I/O error, empty, binary...).
     error: str | None = None
+    # Set when that was the file system's doing (permissions, I/O): the next run tries
+    # again, as it would not for a file whose content is the problem.
+    retry: bool = False
 
 
 @dataclass
@@ -154,6 +157,7 @@ def process_file(task: FileTask, engine: str | None = None) -> FileResult:
             data = handle.read()
     except OSError as error:
         result.error = f"cannot read: {error.strerror or error}"
+        result.retry = True
         return result
     result.hash = file_hash(data)
     vocabulary: Counter[str] = Counter()
@@ -228,11 +232,34 @@ def _ordered_map(executor: Executor | None, function, items: Iterable, window: i
         yield result
 
 
-def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
+@dataclass
+class Discovery:
+    """What the sources name: the files to index, and what could not be looked at."""
+
+    tasks: list[FileTask] = field(default_factory=list)
+    # Folders that could not be listed: nothing indexed from under them is deleted.
+    unlisted: list[str] = field(default_factory=list)
+    # Source folders that hold no file at all (an unmounted mount point looks so).
+    empty: list[str] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def discover(specs: Iterable[SourceSpec]) -> Discovery:
     """Every file the sources name, once, in a stable order."""
+    found = Discovery()
     tasks: dict[str, FileTask] = {}
+
+    def unlisted(error: OSError) -> None:
+        folder = str(error.filename)
+        found.unlisted.append(os.path.realpath(folder))
+        found.rejections.append(Rejection(
+            printable(folder), "", f"cannot list folder: {error.strerror or error}; "
+            "nothing indexed from under it is deleted"))
+
     for spec in specs:
-        for path in _expand(spec.path):
+        paths = 0
+        for path in _expand(spec.path, unlisted):
+            paths += 1
             relative = str(path)
             if spec.include and not any(fnmatch.fnmatch(relative, pattern) or
                                         fnmatch.fnmatch(path.name, pattern)
@@ -241,10 +268,40 @@ def discover(specs: Iterable[SourceSpec]) -> list[FileTask]:
             if any(fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern)
                    for pattern in spec.exclude):
                 continue
-            resolved = str(path.resolve())
+            if printable(relative) != relative:
+                # SQLite, JSON and the terminal take text; such a name is not.
+                found.rejections.append(Rejection(
+                    printable(relative), "", "file name is not valid UTF-8: rename it"))
+                continue
+            try:
+                target = path.resolve()
+            except RuntimeError:  # Python before 3.13 on a loop of links
+                found.rejections.append(Rejection(relative, "", "a loop of symbolic links"))
+                continue
+            except OSError as error:
+                found.rejections.append(Rejection(
+                    relative, "", f"cannot follow: {error.strerror or error}"))
+                continue
+            # A link to nowhere keeps its own name, so that its rejection names it.
+            resolved = str(target if target.exists() else path.absolute())
             tasks.setdefault(resolved, FileTask(resolved, spec.format, spec.source,
                                                 spec.fields))
-    return list(tasks.values())
+        root = os.path.realpath(spec.path)
+        if (not paths and not is_pattern(spec.path) and Path(spec.path).is_dir()
+                and root not in found.unlisted):
+            found.empty.append(root)
+    found.tasks = list(tasks.values())
+    return found
+
+
+def printable(path: str) -> str:
+    """A path as text: bytes of a name that are not UTF-8 (Python keeps them as lone
+    surrogates, which nothing can print or store) shown as \\xNN."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def is_pattern(path: str) -> bool:
@@ -252,16 +309,16 @@ def is_pattern(path: str) -> bool:
     return any(ch in path for ch in "*?[")
 
 
-def _expand(pattern: str) -> Iterator[Path]:
+def _expand(pattern: str, unlisted: Callable[[OSError], None]) -> Iterator[Path]:
     if is_pattern(pattern):
         import glob
 
         matches = sorted(glob.glob(pattern, recursive=True))
         if not matches:
             raise UsageError(f"no files match {pattern!r}")
-        yield from formats.walk(matches)
+        yield from formats.walk(matches, unlisted)
     else:
-        yield from formats.walk([pattern])
+        yield from formats.walk([pattern], unlisted)
 
 
 def _under(path: str, roots: list[str]) -> bool:
@@ -287,8 +344,12 @@ class Ingester:
         deleted from the index; None means every file the catalog knows (the sources
         are the whole truth, as in the nightly job)."""
         started = time.monotonic()
-        tasks = discover(specs)
+        found = discover(specs)
+        # An index folder inside a source is not an archive of stories.
+        own = [str(self.index_dir.path.resolve())]
+        tasks = [task for task in found.tasks if not _under(task.path, own)]
         report = IndexReport(full=full, dry_run=dry_run)
+        report.rejected.extend(found.rejections)
         if not self.index_dir.exists():
             if dry_run:
                 report.files_new = [task.path for task in tasks]
@@ -319,8 +380,12 @@ class Ingester:
         catalog = Catalog(generation)
         try:
             self._run(report, tasks, backend, catalog, generation, fresh, dry_run,
-                      delete_scope)
+                      delete_scope, found)
             report.documents = catalog.doc_count()
+            previous = self.index_dir.path / live / Catalog.FILE_NAME if live else None
+            if fresh and previous is not None and previous.exists():
+                # A rebuild drops what its sources no longer hold: say so.
+                report.deleted = catalog.articles_not_in(previous)
         finally:
             catalog.close()
             backend.close()
@@ -334,7 +399,7 @@ class Ingester:
 
     def _run(self, report: IndexReport, tasks: list[FileTask], backend: Engine,
              catalog: Catalog, generation: Path, fresh: bool, dry_run: bool,
-             delete_scope: list[str] | None) -> None:
+             delete_scope: list[str] | None, found: Discovery) -> None:
         journal_path = generation / JOURNAL_FILE
         recovering = set(self._read_journal(journal_path))
         report.recovered = sorted(recovering)
@@ -358,9 +423,19 @@ class Ingester:
                 report.unchanged += entry.articles
             else:
                 todo.append(task)
+        todo.sort(key=lambda task: task.path in manifest
+                  and manifest[task.path].status == "conflict")
         removed = [path for path in manifest if path not in seen and
                    (delete_scope is None or _under(path, delete_scope) or path in recovering)]
         removed += [path for path in recovering if path not in manifest and path not in seen]
+        # Files not seen because their folder could not be listed are kept as they are.
+        hidden = [path for path in removed if _under(path, found.unlisted)]
+        if hidden:
+            removed = [path for path in removed if not _under(path, found.unlisted)]
+            report.unchanged += sum(manifest[path].articles for path in hidden
+                                    if path in manifest)
+        if not fresh:
+            self._refuse_emptied(found.empty, removed, manifest)
         if dry_run:
             self._dry_run(report, todo, manifest, removed)
             return
@@ -420,6 +495,20 @@ class Ingester:
             catalog.rollback()
             raise
 
+    @staticmethod
+    def _refuse_emptied(empty: list[str], removed: list[str],
+                        manifest: dict[str, FileEntry]) -> None:
+        """A source folder that held indexed files and now holds none is far more often
+        a disk not mounted than an archive deleted: refuse to delete it all."""
+        for folder in empty:
+            gone = [path for path in removed if _under(path, [folder])]
+            if gone:
+                articles = sum(manifest[path].articles for path in gone if path in manifest)
+                raise UsageError(
+                    f"{folder} holds no files, but {len(gone):,} files ({articles:,} "
+                    "articles) were indexed from it: is it mounted? Nothing was changed; "
+                    "if they are gone for good, run with --full")
+
     def _executor(self, files: int, total_bytes: int) -> Executor | None:
         if self.jobs <= 1 or files < 2 or total_bytes < PARALLEL_MIN_BYTES:
             return None
@@ -451,23 +540,29 @@ class Ingester:
                 catalog.put_file(FileEntry(result.path, entry.size, entry.mtime_ns,
                                            entry.hash, "stale", result.error, entry.articles))
             else:
+                # "failed" is not "ok": a file the system would not let us read is read
+                # again next time, however unchanged its size and time.
                 catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
-                                           result.hash, "ok", result.error, 0))
+                                           result.hash, "failed" if result.retry else "ok",
+                                           result.error, 0))
             return 0
-        if entry is not None and entry.hash == result.hash and not forced:
+        if (entry is not None and entry.hash == result.hash and not forced
+                and entry.status != "conflict"):
             # Touched but not changed: remember the new mtime, read nothing again.
             report.files_unchanged += 1
             report.unchanged += entry.articles
             catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
                                        result.hash, "ok", None, entry.articles))
             return 0
-        if entry is not None:
+        if entry is not None and entry.hash != result.hash:
             report.files_changed.append(result.path)
+        elif entry is not None:  # a file in conflict, read again as it was
+            report.files_unchanged += 1
         old = catalog.checksums(result.path)
         if forced:
             # The engine may hold anything from the interrupted batch: replace it all.
             writer.delete_path(result.path)
-        written = 0
+        written = conflicts = 0
         new_ids = set()
         prepared = result.prepared or [None] * len(result.articles)
         stored = catalog.docs(article.id for article in result.articles)
@@ -482,6 +577,7 @@ class Ingester:
                 report.rejected.append(Rejection(
                     result.path, article.position,
                     f"id {article.id} is already indexed from {owner}"))
+                conflicts += 1
                 continue
             new_ids.add(article.id)
             previous = old.get(article.id)
@@ -504,8 +600,11 @@ class Ingester:
             catalog.delete_docs(gone)
             report.deleted += len(gone)
         catalog.add_vocabulary(result.vocabulary)
+        # A file whose stories another file holds is read again at every run, after the
+        # others: when that file goes or drops them (a story moved), this one's copies
+        # take their place instead of being lost.
         catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns, result.hash,
-                                   "ok", None, len(new_ids)))
+                                   "conflict" if conflicts else "ok", None, len(new_ids)))
         return written + len(gone)
 
     @staticmethod

@@ -8,7 +8,7 @@ with its own reader. Nothing here touches an index.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,15 +109,18 @@ def is_ignored(path: Path) -> bool:
             or lower.endswith(IGNORED_SUFFIXES))
 
 
-def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
+def walk(paths: Iterable[str | Path],
+         unlisted: Callable[[OSError], None] | None = None) -> Iterator[Path]:
     """Every file under `paths`, recursively, in a stable order; hidden files, READMEs
-    and known non-story files (DTDs, category lists, images) are left out."""
+    and known non-story files (DTDs, category lists, images) are left out. A folder that
+    cannot be listed (no permission, an I/O error) is passed to `unlisted` as the error
+    (its `filename` the folder), or passed over without a word when there is none."""
     for given in paths:
         path = checked_path(given)
         if path.is_file():
             yield path
         else:
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unlisted):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for file_name in sorted(files):
                     candidate = Path(root, file_name)

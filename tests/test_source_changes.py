@@ -1,0 +1,155 @@
+"""What a run does when the sources themselves misbehave: folders that cannot be listed,
+an emptied mount point, names that are not text, loops of links, stories that move from
+one file to another, the index folder inside a source. Nothing indexed is lost for a
+file the run could not see, and every such file is reported."""
+
+import os
+import re
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA
+from wiresearch import Archive
+from wiresearch.cli import cli
+from wiresearch.errors import UsageError
+
+REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
+unprivileged = pytest.mark.skipif(os.geteuid() == 0,
+                             reason="root lists and reads every folder and file")
+
+
+def reuters_records(count: int) -> list[bytes]:
+    return re.findall(rb"<REUTERS\b.*?</REUTERS>", REUTERS.read_bytes(), re.S)[:count]
+
+
+def test_a_file_name_that_is_not_utf8_is_rejected_and_the_rest_goes_on(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    tech = data_copy / "bbc" / "tech"
+    (tech / "001.txt").write_text((tech / "001.txt").read_text() + "\nmore\n")
+    odd = os.path.join(os.fsencode(tech), b"caf\xe9.txt")
+    shutil.copyfile(tech / "002.txt", odd)
+    report = archive.index([data_copy])
+    assert [(r.path, r.reason) for r in report.rejected] == [
+        (str(tech) + "/caf\\xe9.txt", "file name is not valid UTF-8: rename it")]
+    assert report.updated == 1 and report.files_changed == [str(tech / "001.txt")]
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "index",
+                                      str(data_copy)])
+    assert result.exit_code == 4 and "caf\\xe9.txt" in result.output
+
+
+def test_a_loop_of_links_is_rejected_and_the_rest_goes_on(tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", folder / "cw.txt")
+    (folder / "one").symlink_to(folder / "two")
+    (folder / "two").symlink_to(folder / "one")
+    report = Archive(tmp_path / "index").index([folder])
+    assert report.added == 1
+    assert sorted(os.path.basename(r.path) for r in report.rejected) == ["one", "two"]
+
+
+def test_a_link_to_nowhere_is_reported_under_its_own_name(tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "story.txt").symlink_to(tmp_path / "moved-away.txt")
+    report = Archive(tmp_path / "index").index([folder])
+    assert [r.path for r in report.rejected] == [str(folder / "story.txt")]
+
+
+def test_an_emptied_source_folder_is_refused_not_deleted(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    mounted = tmp_path / "data.away"
+    data_copy.rename(mounted)
+    data_copy.mkdir()  # what an unmounted mount point looks like
+    with pytest.raises(UsageError, match=r"holds no files, but 22 files \(1,021 articles\)"):
+        archive.index([data_copy])
+    assert archive.search("*").total == 1021
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "index",
+                                      str(data_copy)])
+    assert result.exit_code == 2 and "is it mounted?" in result.stderr
+    # A rebuild is the way to say the stories are gone for good.
+    report = archive.index([data_copy], full=True)
+    assert (report.deleted, archive.search("*").total) == (1021, 0)
+
+
+def test_the_index_folder_inside_a_source_is_not_indexed(tmp_path, monkeypatch):
+    shutil.copytree(DATA / "bbc" / "tech", tmp_path / "tech")
+    monkeypatch.chdir(tmp_path)
+    for _run in range(2):
+        result = CliRunner().invoke(cli, ["index", "."])
+        assert result.exit_code == 0, result.output
+    with Archive(tmp_path / "index") as archive:
+        assert archive.search("*").total == 4
+
+
+def test_a_story_moved_to_another_file_is_not_lost(tmp_path):
+    """Copied into a new file one night (its id is taken: rejected), removed from the
+    old one the next: the copy then takes its place."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    records = reuters_records(10)
+    (folder / "c.sgm").write_bytes(b"\n".join(records))
+    archive = Archive(tmp_path / "index")
+    archive.index([folder])
+    (folder / "b.sgm").write_bytes(b"\n".join(records[:2]))
+    night = archive.index([folder])
+    assert len([r for r in night.rejected if "already indexed from" in r.reason]) == 2
+    (folder / "c.sgm").write_bytes(b"\n".join(records[2:]))
+    night = archive.index([folder])
+    assert (night.added, night.deleted, night.rejected) == (2, 2, [])
+    assert archive.search("*").total == 10
+    assert archive.get("reuters21578:1").path == str(folder / "b.sgm")
+    # Settled: nothing is read again.
+    assert archive.index([folder]).files_read == 0
+
+
+def test_a_rebuild_of_fewer_paths_says_what_it_dropped(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy / "bbc"])
+    archive.index([data_copy / "reuters21578"])
+    report = archive.index([data_copy / "bbc"], full=True)
+    assert (report.added, report.deleted) == (20, 1000)
+
+
+def test_the_catalog_is_left_readable_without_write_access(tmp_path):
+    # A WAL database needs its shared-memory file even to be read, which a reader who
+    # may not write to the index folder cannot create.
+    Archive(tmp_path / "index").index([DATA / "bbc"])
+    catalog = next((tmp_path / "index").glob("gen-*/catalog.sqlite"))
+    assert not list(catalog.parent.glob("catalog.sqlite-*"))
+    with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+@unprivileged
+def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    locked = data_copy / "reuters21578"
+    locked.chmod(0)
+    try:
+        report = archive.index([data_copy])
+    finally:
+        locked.chmod(0o755)
+    assert report.deleted == 0 and report.files_removed == []
+    assert [r.path for r in report.rejected] == [str(locked)]
+    assert archive.search("*").total == 1021
+
+
+@unprivileged
+def test_a_file_that_could_not_be_read_is_read_when_it_can(tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    story = folder / "cw.txt"
+    shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", story)
+    story.chmod(0)
+    archive = Archive(tmp_path / "index")
+    first = archive.index([folder])
+    assert first.added == 0 and "cannot read" in first.rejected[0].reason
+    story.chmod(0o644)  # a change of mode leaves size and time as they were
+    assert archive.index([folder]).added == 1
