@@ -355,3 +355,10 @@ def test_stats_describe_the_index(sample_archive):
     assert stats["oldest"] == "1987-02-26T15:01:01Z"
     assert stats["sources"] == {"Reuters": 1000, "BBC": 20, "CountryWatch": 1}
     assert stats["engine"] in ("whoosh", "tantivy")
+
+
+@pytest.mark.parametrize("word", ["exports", "economy", "company", "agency"])
+def test_a_word_with_a_star_finds_every_story_the_word_finds(sample_archive, word):
+    plain = {hit.id for hit in sample_archive.search(word, limit=1000).hits}
+    starred = {hit.id for hit in sample_archive.search(word + "*", limit=1000).hits}
+    assert plain and plain <= starred

@@ -101,6 +101,14 @@ def test_prefix_and_fuzzy():
     assert parsed.prefixes == {"export"} and ("lavrov", 2) in parsed.fuzzy
 
 
+def test_a_prefix_finds_the_word_it_is_made_of():
+    # The index holds stems: terms starting "economy" miss economy itself ("economi").
+    body = parse("economy*").node.children[1]
+    assert body == nodes.Or((nodes.Prefix("body", "economy", 1.0),
+                             nodes.Term("body", "economi", 1.0)))
+    assert parse("export*").node.children[1] == nodes.Prefix("body", "export", 1.0)
+
+
 @pytest.mark.parametrize("text", ["cat~3", "cat~-1", "cat~+2"])
 def test_a_fuzzy_distance_outside_0_to_2_is_refused(text):
     # A signed distance read as punctuation made the phrase "cat 1", found nowhere.

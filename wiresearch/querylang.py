@@ -345,8 +345,17 @@ class Parser:
             if not prefix:
                 return nodes.MatchAll() if not stem else None
             self.result.prefixes.add(prefix)
-            return self._across(fields, lambda name: nodes.Prefix(
-                name, prefix, FIELD_WEIGHTS[name]))
+            # The index holds stems: `economy` is `economi`, `exports` is `export`. The
+            # typed word is one of the words it starts, so its own stem is looked for too,
+            # when the terms that start with the prefix may not hold it.
+            own = analysis.stem(prefix)
+            if own.startswith(prefix):
+                return self._across(fields, lambda name: nodes.Prefix(
+                    name, prefix, FIELD_WEIGHTS[name]))
+            self.result.terms.add(own)
+            return self._across(fields, lambda name: nodes.Or((
+                nodes.Prefix(name, prefix, FIELD_WEIGHTS[name]),
+                nodes.Term(name, own, FIELD_WEIGHTS[name]))))
         if "*" in word:
             raise QueryError("wildcards work only at the end of a word (export*)",
                              self.text, token.start)
