@@ -362,3 +362,19 @@ def test_a_word_with_a_star_finds_every_story_the_word_finds(sample_archive, wor
     plain = {hit.id for hit in sample_archive.search(word, limit=1000).hits}
     starred = {hit.id for hit in sample_archive.search(word + "*", limit=1000).hits}
     assert plain and plain <= starred
+
+
+def test_recency_orders_stories_far_older_than_its_half_life(tmp_path):
+    """score x 0.5^(age / half-life) is 0.0 in floating point past some 1,075
+    half-lives; the order must still be newest first, not the index's order."""
+    dates = ["1850-01-01", "2020-12-31", "1995-06-01", "2021-01-04"]
+    lines = [json.dumps({"id": f"s{number}", "title": "Budget story",
+                         "body": "The budget was passed.", "date": date})
+             for number, date in enumerate(dates)]
+    (tmp_path / "wire.jsonl").write_text("\n".join(lines) + "\n")
+    with Archive(tmp_path / "index") as archive:
+        archive.index([tmp_path / "wire.jsonl"])
+        newest_first = ["json:s3", "json:s1", "json:s2", "json:s0"]
+        ranked = archive.search("budget", recent="1d").hits
+        assert [hit.id for hit in ranked] == newest_first
+        assert [row["id"] for row in archive.export("budget", recent="1d")] == newest_first

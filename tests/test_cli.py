@@ -220,3 +220,44 @@ def test_matches_are_bold_yellow_on_a_terminal_and_plain_when_piped(index):
     piped = run("search", "cocoa", index=index).output
     assert "Bahia cocoa zone" in piped
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", piped)
+
+
+def test_an_export_page_is_the_search_page_with_recency_too(index):
+    shown = json.loads(run("search", "oil", "--recent", "30d", "--limit", "5", "--json",
+                           index=index).output)
+    exported = run("search", "oil", "--recent", "30d", "--limit", "5", "--format", "csv",
+                   "--fields", "id", index=index).output.splitlines()
+    assert exported[1:] == [hit["id"] for hit in shown["hits"]]
+    plain = run("search", "oil", "--limit", "5", "--format", "csv", "--fields", "id",
+                index=index).output.splitlines()
+    assert plain != exported
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--recent", "30d", "--sort", "newest"), "cannot be combined"),
+    (("--facet", "bogus"), "unknown facet"),
+    (("--limit", "-3"), "--limit must be at least 1"),
+    (("--limit", "0"), "--limit must be at least 1"),
+])
+def test_an_export_refuses_what_search_refuses(index, args, message):
+    result = run("search", "oil", "--format", "csv", *args, index=index)
+    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+
+
+def test_an_export_read_by_head_ends_quietly(index):
+    # A reader that stops early (head) is not a failure: exit 0, nothing on stderr.
+    env = {**os.environ, "WIRESEARCH_INDEX": str(index)}
+    process = subprocess.Popen([sys.executable, "-m", "wiresearch.cli", "search", "*",
+                                "--format", "jsonl", "--all"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    assert process.stdout.readline().startswith(b"{")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
+@pytest.mark.parametrize("args", [("search", "caf\udce9"), ("show", "x\udcff"),
+                                  ("search", "oil", "--source", "\udcff")])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(index, args):
+    result = CliRunner().invoke(cli, ["--index", str(index), *args])
+    assert result.exit_code == 2 and "is not valid UTF-8" in result.stderr

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -254,13 +255,18 @@ class Archive:
         ages = [reference - as_datetime(h.article.date).timestamp()
                 for h in stored if h.article.date is not None]
         oldest = max(ages, default=0.0)
-        rescored = []
+        rescored, keys = [], []
         for hit in stored:
             age = (reference - as_datetime(hit.article.date).timestamp()
                    if hit.article.date is not None else oldest)
-            factor = math.pow(0.5, max(age, 0.0) / half_life)
-            rescored.append(Stored(hit.article, (hit.score or 0.0) * factor, hit.cluster))
-        return sorted(rescored, key=lambda h: -h.score)
+            halvings = max(age, 0.0) / half_life
+            score = hit.score or 0.0
+            rescored.append(Stored(hit.article, score * math.pow(0.5, halvings), hit.cluster))
+            # Ordered by the logarithm of that: past some 1,075 half-lives the product is
+            # 0.0 in floating point, and a story of 2020 would tie with one of 1850.
+            keys.append(math.log(score) - halvings * math.log(2) if score > 0 else -math.inf)
+        order = sorted(range(len(rescored)), key=lambda number: -keys[number])
+        return [rescored[number] for number in order]
 
     def _hit(self, stored: Stored, highlighter: Highlighter) -> Hit:
         article = stored.article
@@ -350,9 +356,10 @@ class Archive:
                countries: str | Iterable[str] = (), regions: str | Iterable[str] = (),
                sources: str | Iterable[str] = (), topics: str | Iterable[str] = (),
                date_from: str | None = None, date_to: str | None = None,
-               sort: str = "relevance") -> Iterator[dict]:
-        """Every matching article (not a page) as a dict of the chosen fields, streamed.
-        Bad fields, queries and filters raise here, before anything is streamed."""
+               sort: str = "relevance", recent: str | None = None) -> Iterator[dict]:
+        """Every matching article (not a page) as a dict of the chosen fields, streamed,
+        in the order search() pages through them (`recent` as there). Bad fields,
+        queries and filters raise here, before anything is streamed."""
         chosen = _several(fields) if fields else EXPORT_FIELDS
         unknown = [name for name in chosen if name not in EXPORT_FIELDS]
         if unknown:
@@ -361,11 +368,17 @@ class Archive:
         request = SearchRequest(query=query or "", countries=_several(countries),
                                 regions=_several(regions), sources=_several(sources),
                                 topics=_several(topics), date_from=date_from, date_to=date_to,
-                                sort=sort)
+                                sort=sort, recent=recent)
         request.validate()
         searcher = self._reader()
         node = build_plan(request, self._resolve).node(ranked=sort == "relevance")
-        return self._while_open(searcher, _records(searcher.iter_hits(node, sort), chosen))
+        hits = searcher.iter_hits(node, sort)
+        if recent is not None:
+            # As search pages: the first RECENT_POOL re-ranked, the rest after them.
+            pool = self._by_recency(searcher, list(islice(hits, RECENT_POOL)),
+                                    half_life_seconds(recent))
+            hits = chain(pool, hits)
+        return self._while_open(searcher, _records(hits, chosen))
 
     def _while_open(self, searcher: EngineSearcher, rows: Iterator[dict]) -> Iterator[dict]:
         """`rows`, read from `searcher`, with a clear error instead of the engine's when

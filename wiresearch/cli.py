@@ -47,13 +47,33 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+class _ReaderGone(Exception):
+    """The reader of our output (head, less) went away: not an error. (Not an OSError,
+    which click would turn into exit 1 itself.)"""
+
+
 class Group(click.Group):
     """Turns every error into one line on stderr and an exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _ReaderGone from error
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
         from .errors import WiresearchError
 
+        for arg in sys.argv[1:] if args is None else args:
+            if isinstance(arg, str) and not arg.isascii():
+                try:
+                    arg.encode("utf-8")
+                except UnicodeEncodeError:
+                    # Bytes that are not UTF-8 arrive as lone surrogates, which nothing
+                    # can print, store or look up.
+                    printable = os.fsencode(arg).decode("utf-8", "backslashreplace")
+                    _fail(f"argument '{printable}' is not valid UTF-8", 2)
         try:
             result = super().main(args=args, prog_name=prog_name or "wiresearch",
                                   complete_var=complete_var, standalone_mode=False, **extra)
@@ -67,8 +87,7 @@ class Group(click.Group):
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
-        except BrokenPipeError:
-            # The reader (head, less) went away: not an error.
+        except (BrokenPipeError, _ReaderGone):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
         except Exception as error:
@@ -213,7 +232,16 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
         if expand:
             raise UsageError(f"--expand re-ranks search results; it cannot be combined "
                              f"with --format {output}")
-        return _export(ctx, text, output, export_all, fields, limit, page, sort,
+        from .query import MAX_LIMIT, SearchRequest
+
+        # The options a page of search takes are checked as search checks them, even
+        # those an export does not use (a mistyped --facet is still a mistake), but an
+        # export's page is rows, not screens: --limit has no cap there.
+        if limit < 1:
+            raise UsageError("--limit must be at least 1")
+        SearchRequest(query=text, facets=facets, facet_size=facet_size, sort=sort,
+                      recent=recent, limit=min(limit, MAX_LIMIT), page=page).validate()
+        return _export(ctx, text, output, export_all, fields, limit, page, sort, recent,
                        countries=countries, regions=regions, sources=sources, topics=topics,
                        date_from=date_from, date_to=date_to)
     if export_all or fields:
@@ -237,16 +265,14 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
     return 0
 
 
-def _export(ctx, text, output, export_all, fields, limit, page, sort, **filters):
-    """Stream matching articles as JSON Lines or CSV."""
+def _export(ctx, text, output, export_all, fields, limit, page, sort, recent, **filters):
+    """Stream matching articles as JSON Lines or CSV: the page search would show, or
+    with --all every match, in the same order."""
     from .archive import EXPORT_FIELDS
-    from .query import check_page
 
     chosen = [name.strip() for name in fields.split(",")] if fields else list(EXPORT_FIELDS)
-    if not export_all:
-        check_page(page)
     with _archive(ctx) as archive:
-        rows = archive.export(text, fields=chosen, sort=sort, **filters)
+        rows = archive.export(text, fields=chosen, sort=sort, recent=recent, **filters)
         if not export_all:
             from itertools import islice
 
