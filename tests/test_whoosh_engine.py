@@ -4,6 +4,7 @@ deleted documents. The one exception is a word looked for in several fields, whi
 ranking scores as one (BM25F) where Whoosh scores each field apart: its expected scores
 are worked out here from Whoosh's reader."""
 
+import json
 import shutil
 from collections import defaultdict
 
@@ -276,3 +277,35 @@ def test_pages_of_a_rescored_query_neither_overlap_nor_skip(tmp_path, monkeypatc
     archive.close()
     assert len(whole) > 7
     assert paged[:len(whole)] == whole
+
+
+@given(st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=300))
+def test_merging_the_tail_keeps_few_segments(additions):
+    segments: list[int] = []
+    for size in additions:
+        segments.append(size)
+        tail = whoosh_engine.merge_tail(segments)
+        assert 1 <= tail <= len(segments)
+        if tail > 1:
+            segments[-tail:] = [sum(segments[-tail:])]
+    # Each segment is more than twice all those after it: sizes halve from the front.
+    total = sum(segments)
+    assert len(segments) <= total.bit_length() + 1
+
+
+def test_stories_of_one_date_keep_their_order_through_merges(tmp_path, engine_name):
+    """Whoosh's own merges put older stories after newer ones; tied dates then changed
+    order from one run to the next (tantivy keeps the order of addition)."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    archive = Archive(tmp_path / "index")
+    for number in range(1, 13):
+        story = {"id": f"s{number}", "source": "Day Wire", "title": f"Story {number}",
+                 "body": f"Budget story {number}.", "date": "2024-03-05"}
+        (folder / f"day{number:02}.jsonl").write_text(json.dumps(story) + "\n")
+        archive.index([folder], engine=engine_name)
+        oldest = [hit.id for hit in archive.search("budget", sort="oldest", limit=20).hits]
+        assert oldest == [f"day-wire:s{n}" for n in range(1, number + 1)]
+        newest = [hit.id for hit in archive.search("budget", sort="newest", limit=20).hits]
+        assert newest == oldest
+    archive.close()

@@ -19,6 +19,7 @@ from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
+from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
 from ..dates import epoch_seconds
@@ -219,6 +220,23 @@ def compile_node(node: nodes.Node) -> wq.Query:
 POOL_POSTINGS = 4_000_000
 
 
+def merge_tail(sizes: list[int]) -> int:
+    """How many segments at the end of the index (of these sizes, in index order) to
+    merge: the longest tail in which each segment is at most twice as large as all those
+    after it together. Sizes then grow from the end of the index like the digits of a
+    binary counter, so the index keeps a few segments per power of two of its size, and a
+    story is merged again a few times over its life."""
+    if not sizes:
+        return 0
+    tail, total = 1, sizes[-1]
+    for size in reversed(sizes[:-1]):
+        if size > 2 * total:
+            break
+        tail += 1
+        total += size
+    return tail
+
+
 class WhooshWriter(EngineWriter):
     def __init__(self, index: windex.Index, fresh: bool):
         self._index = index
@@ -257,7 +275,34 @@ class WhooshWriter(EngineWriter):
     def commit(self) -> None:
         # A fresh build's segments are large and final: merging them would only copy
         # every posting again (and hold them all in memory at once).
-        self._writer.commit(merge=not self._fresh)
+        self._writer.commit(merge=False)
+        if not self._fresh:
+            self._merge_tail()
+
+    def _merge_tail(self) -> None:
+        """Merge the small segments at the end of the index into one, in their order.
+
+        Whoosh's own policy (MERGE_SMALL) merges the smallest segments into the segment
+        of the new articles, after them, and lists the others by size: documents change
+        order, and stories of one date, which go in the order they were added (as on
+        tantivy), no longer did. The merged segments here are the newest ones, and their
+        merge takes their place at the end: the order stays the order of addition."""
+        segments = list(self._index._segments())
+        tail = merge_tail([segment.doc_count_all() for segment in segments])
+        if tail < 2:
+            return
+        merging = self._new_writer()
+        merged = [segment.segment_id() for segment in segments[-tail:]]
+
+        def merge_in_order(writer, current):
+            kept = [segment for segment in current if segment.segment_id() not in merged]
+            for segment in current[len(kept):]:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+            return kept
+
+        merging.commit(mergetype=merge_in_order)
 
     def cancel(self) -> None:
         self._writer.cancel()
