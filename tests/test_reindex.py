@@ -90,6 +90,17 @@ def test_reindex_runs_incrementally_and_logs(site):
     log = [json.loads(line) for line in (site / "index" / "runs.log").read_text().splitlines()]
     assert [entry["status"] for entry in log] == ["clean", "clean", "clean"]
     assert log[-1]["deleted"] == 4 and "duration_seconds" in log[-1]
+    # Counts of files, not their lists (a first run over a large archive was one line
+    # of megabytes).
+    assert log[0]["files"]["new"] == 22 and log[-1]["files"]["removed"] == 4
+
+
+def test_the_configured_engine_is_for_a_new_index_only(site, engine_name):
+    reindex.run(load_config(str(site / "wiresearch.toml")))
+    other = "tantivy" if engine_name == "whoosh" else "whoosh"
+    write_config(site, engine=other)
+    report = reindex.run(load_config(str(site / "wiresearch.toml")))
+    assert report.engine == engine_name and report.unchanged == 1021
 
 
 def test_full_rebuild_switches_generation_and_rollback_returns(site):

@@ -46,21 +46,28 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
              else index_dir.lock(wait))
     with guard:
         try:
+            # The configured engine is the one a new index gets; an index keeps its own.
             report = Ingester(index_dir, jobs=jobs, progress=progress).run(
                 list(config.sources), full=full, dry_run=dry_run, delete_scope=None,
-                engine=config.engine)
-        except Exception as error:
+                engine=None if index_dir.exists() else config.engine)
+        except BaseException as error:
             if index_dir.path.is_dir():
-                index_dir.append_run_log({"started": started, "status": "failed",
-                                          "error": str(error) or repr(error),
-                                          "config": str(config.file)})
+                interrupted = isinstance(error, (KeyboardInterrupt, SystemExit))
+                index_dir.append_run_log({
+                    "started": started, "status": "interrupted" if interrupted else "failed",
+                    "error": str(error) or repr(error), "config": str(config.file)})
             raise
         if not dry_run:
+            data = report.to_dict()
+            # Counts, not the lists of files: a first run over a large archive would
+            # write one line of megabytes.
+            data["files"] = {key: len(value) if isinstance(value, list) else value
+                             for key, value in data["files"].items()}
+            data["recovered"] = len(data["recovered"])
             index_dir.append_run_log({
                 "started": started, "status": "clean" if report.clean else "rejected",
                 "config": str(config.file),
-                **{key: value for key, value in report.to_dict().items()
-                   if key not in ("warnings",)},
+                **{key: value for key, value in data.items() if key not in ("warnings",)},
                 "rejected": len(report.rejected), "warnings": len(report.warnings),
             })
     return report
