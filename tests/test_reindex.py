@@ -385,3 +385,16 @@ def test_check_finds_and_repairs_damage(site):
     assert reindex.check(index_dir).ok
     with Archive(site / "index") as archive:
         assert archive.get("reuters21578:7")
+
+
+@pytest.mark.parametrize("specific_first", [False, True])
+def test_the_more_specific_of_two_sources_naming_a_file_wins(tmp_path, specific_first):
+    shutil.copytree(DATA, tmp_path / "src")
+    broad = '[[sources]]\npath = "src"\n'
+    specific = '[[sources]]\npath = "src/bbc"\nsource = "BBC World Service"\n'
+    sources = specific + broad if specific_first else broad + specific
+    (tmp_path / "wiresearch.toml").write_text('index = "index"\n' + sources)
+    report = reindex.run(load_config(str(tmp_path / "wiresearch.toml")))
+    assert report.added == 1021
+    with Archive(tmp_path / "index") as archive:
+        assert archive.search("*", sources=["BBC World Service"]).total == 20

@@ -248,6 +248,9 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     """Every file the sources name, once, in a stable order."""
     found = Discovery()
     tasks: dict[str, FileTask] = {}
+    # A file two sources name is read as the more specific one says (`data/bbc` with
+    # its own `source` inside `data`), whatever their order in the configuration.
+    depth_of: dict[str, int] = {}
 
     def unlisted(error: OSError) -> None:
         folder = str(error.filename)
@@ -258,6 +261,7 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
 
     for spec in specs:
         paths = 0
+        depth = _depth(spec.path)
         for path in _expand(spec.path, unlisted):
             paths += 1
             relative = str(path)
@@ -284,14 +288,21 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 continue
             # A link to nowhere keeps its own name, so that its rejection names it.
             resolved = str(target if target.exists() else path.absolute())
-            tasks.setdefault(resolved, FileTask(resolved, spec.format, spec.source,
-                                                spec.fields))
+            if depth_of.get(resolved, -1) < depth:
+                depth_of[resolved] = depth
+                tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
         if (not paths and not is_pattern(spec.path) and Path(spec.path).is_dir()
                 and root not in found.unlisted):
             found.empty.append(root)
     found.tasks = list(tasks.values())
     return found
+
+
+def _depth(source_path: str) -> int:
+    """How deep in the file system a source path reaches before any wildcard."""
+    fixed = source_path.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+    return len(Path(os.path.realpath(fixed or ".")).parts)
 
 
 def printable(path: str) -> str:
