@@ -398,3 +398,28 @@ def test_the_more_specific_of_two_sources_naming_a_file_wins(tmp_path, specific_
     assert report.added == 1021
     with Archive(tmp_path / "index") as archive:
         assert archive.search("*", sources=["BBC World Service"]).total == 20
+
+
+def test_an_interrupted_file_outside_the_next_runs_paths_waits_for_its_own(tmp_path):
+    """A run killed while indexing data/bbc, then `index` of another folder: the bbc
+    file is not deleted (it is still there), and the next run over bbc re-reads it."""
+    shutil.copytree(DATA, tmp_path / "src")
+    index, bbc = tmp_path / "index", tmp_path / "src" / "bbc"
+    assert wiresearch("--index", index, "index", bbc).returncode == 0
+    assert wiresearch("--index", index, "index", tmp_path / "src" / "reuters21578",
+                      "--jobs", "1").returncode == 0
+    story = bbc / "tech" / "001.txt"
+    story.write_text(story.read_text() + "\nOne more line.\n")
+    crashed = wiresearch("--index", index, "index", bbc,
+                         env={"WIRESEARCH_FAULT": "engine-committed"})
+    assert crashed.returncode == -signal.SIGKILL
+    other = wiresearch("--index", index, "index", tmp_path / "src" / "countrywire", "--json")
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout)["deleted"] == 0
+    with Archive(index) as archive:
+        assert archive.get("bbc:tech/001")
+    own = wiresearch("--index", index, "index", bbc, "--json")
+    assert json.loads(own.stdout)["recovered"] == [str(story)]
+    with Archive(index) as archive:
+        assert "One more line." in archive.get("bbc:tech/001").body
+    assert reindex.check(IndexDir(index)).ok

@@ -436,9 +436,17 @@ class Ingester:
                 todo.append(task)
         todo.sort(key=lambda task: task.path in manifest
                   and manifest[task.path].status == "conflict")
-        removed = [path for path in manifest if path not in seen and
+        # Files of an interrupted run that this run's paths do not cover (`index` of
+        # another folder) and that still exist wait in the journal for a run that does:
+        # deleting them would lose articles of files that are still there.
+        carried = {path for path in recovering
+                   if path not in seen and delete_scope is not None
+                   and not _under(path, delete_scope) and os.path.exists(path)}
+        removed = [path for path in manifest if path not in seen and path not in carried and
                    (delete_scope is None or _under(path, delete_scope) or path in recovering)]
-        removed += [path for path in recovering if path not in manifest and path not in seen]
+        removed += [path for path in recovering
+                    if path not in manifest and path not in seen and path not in carried]
+        report.recovered = sorted(recovering - carried)
         # Files not seen because their folder could not be listed are kept as they are.
         hidden = [path for path in removed if _under(path, found.unlisted)]
         if hidden:
@@ -459,13 +467,16 @@ class Ingester:
 
         def commit() -> None:
             nonlocal writer, batch_paths, batch_articles, batch_started
-            _write_atomically(journal_path, json.dumps(sorted(set(batch_paths))))
+            _write_atomically(journal_path, json.dumps(sorted(set(batch_paths) | carried)))
             _fault("journal-written")
             writer.commit()
             _fault("engine-committed")
             catalog.commit()
             _fault("catalog-committed")
-            journal_path.unlink(missing_ok=True)
+            if carried:
+                _write_atomically(journal_path, json.dumps(sorted(carried)))
+            else:
+                journal_path.unlink(missing_ok=True)
             batch_paths, batch_articles = [], 0
             batch_started = time.monotonic()
 
