@@ -149,6 +149,9 @@ def test_keyword_fields_resolve_values():
     ("date:<1987-04", None, (1987, 4, 1)),
     ("date:<=1987-04", None, (1987, 5, 1)),
     ("date:[* TO 1987-03-15]", None, (1987, 3, 16)),
+    # Mixed brackets, as in Lucene: the start included, the end not, or the reverse.
+    ("date:[1987-03-01 TO 1987-03-15}", (1987, 3, 1), (1987, 3, 15)),
+    ("date:{1987-03-01 TO *]", (1987, 3, 2), None),
 ])
 def test_dates_inline(text, start, end):
     expected = nodes.DateRange(seconds(*start) if start else None,

@@ -178,11 +178,11 @@ class _Lexer:
                              "country:US", self.pos - 1)
         ch = text[self.pos]
         if ch in "[{":
-            closing = "]" if ch == "[" else "}"
-            close = text.find(closing, self.pos)
-            if close == -1:
+            # Either bracket closes either: [1987 TO 1988} includes its start only.
+            close = re.compile(r"[\]}]").search(text, self.pos)
+            if close is None:
                 raise self.error(f"unbalanced bracket: this {ch} is never closed", self.pos)
-            self._emit("RANGE", text[self.pos:close + 1], self.pos, close + 1)
+            self._emit("RANGE", text[self.pos:close.end()], self.pos, close.end())
         elif ch in "<>":
             match = re.compile(r"[<>]=?").match(text, self.pos)
             self._emit("COMPARE", match.group(), self.pos, match.end())
