@@ -126,8 +126,11 @@ def test_one_folder_may_be_given_alone(tmp_path, as_given):
 
 def test_a_path_that_names_nothing_is_refused_and_leaves_nothing(tmp_path):
     # An empty path would be the working folder, indexed whole.
-    for path, message in (("", "empty path"), (tmp_path / "nope", "no such file or folder")):
-        result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index", str(path)])
+    for args, message in (([""], "empty path"), ([tmp_path / "nope"], "no such file or folder"),
+                          ([tmp_path / "nope" / "*.sgm"], "no files match"),
+                          ([DATA / "countrywire", "--engine", "nope"], "unknown engine")):
+        result = CliRunner().invoke(cli, ["--index", str(tmp_path / "ix"), "index",
+                                          *map(str, args)])
         assert result.exit_code == 2 and message in result.stderr
         assert not (tmp_path / "ix").exists()
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import math
 import os
 import time
@@ -136,11 +137,15 @@ class Archive:
         given = _several(paths, paths=True)
         if not given:
             raise UsageError("give at least one file or folder to index")
+        # Checked before the index folder is made or locked, so that a mistyped path or
+        # engine leaves nothing behind.
         for path in given:
-            # Checked before the index folder is made or locked, so a mistyped path
-            # leaves nothing behind.
             if not is_pattern(str(path)):
                 checked_path(path)
+            elif not glob.glob(str(path), recursive=True):
+                raise UsageError(f"no files match {str(path)!r}")
+        if engine is not None:
+            engine_class(engine)
         paths = [str(p) for p in given]
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]
