@@ -76,7 +76,10 @@ class Catalog:
                                        check_same_thread=False)
         else:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL lets searches read while a run writes. A reader in the middle of a read
+            # can keep the switch from happening: then the run writes without it.
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._db.execute("PRAGMA journal_mode=WAL")
             # The crash-safety order (journal, engine commit, catalog commit) needs each
             # catalog commit on disk before the next step.
             self._db.execute("PRAGMA synchronous=FULL")

@@ -237,8 +237,9 @@ class Discovery:
     """What the sources name: the files to index, and what could not be looked at."""
 
     tasks: list[FileTask] = field(default_factory=list)
-    # Folders that could not be listed: nothing indexed from under them is deleted.
-    unlisted: list[str] = field(default_factory=list)
+    # Folders that could not be listed, and why: nothing indexed from under them is
+    # deleted by an incremental run.
+    unlisted: dict[str, str] = field(default_factory=dict)
     # Source folders that hold no file at all (an unmounted mount point looks so).
     empty: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -253,11 +254,7 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     depth_of: dict[str, int] = {}
 
     def unlisted(error: OSError) -> None:
-        folder = str(error.filename)
-        found.unlisted.append(os.path.realpath(folder))
-        found.rejections.append(Rejection(
-            printable(folder), "", f"cannot list folder: {error.strerror or error}; "
-            "nothing indexed from under it is deleted"))
+        found.unlisted[os.path.realpath(error.filename)] = str(error.strerror or error)
 
     for spec in specs:
         paths = 0
@@ -413,7 +410,6 @@ class Ingester:
              delete_scope: list[str] | None, found: Discovery) -> None:
         journal_path = generation / JOURNAL_FILE
         recovering = set(self._read_journal(journal_path))
-        report.recovered = sorted(recovering)
         manifest = catalog.files()
         seen = {task.path for task in tasks}
         todo: list[FileTask] = []
@@ -447,10 +443,16 @@ class Ingester:
         removed += [path for path in recovering
                     if path not in manifest and path not in seen and path not in carried]
         report.recovered = sorted(recovering - carried)
-        # Files not seen because their folder could not be listed are kept as they are.
-        hidden = [path for path in removed if _under(path, found.unlisted)]
+        # Files not seen because their folder could not be listed are kept as they are
+        # (a rebuild has nothing to keep them from).
+        folders = list(found.unlisted)
+        for folder, reason in found.unlisted.items():
+            report.rejected.append(Rejection(
+                printable(folder), "", f"cannot list folder: {reason}" + (
+                    "" if fresh else "; what was indexed from under it is kept")))
+        hidden = [path for path in removed if _under(path, folders)]
         if hidden:
-            removed = [path for path in removed if not _under(path, found.unlisted)]
+            removed = [path for path in removed if not _under(path, folders)]
             report.unchanged += sum(manifest[path].articles for path in hidden
                                     if path in manifest)
         if not fresh:
@@ -576,7 +578,9 @@ class Ingester:
             catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
                                        result.hash, "ok", None, entry.articles))
             return 0
-        if entry is not None and entry.hash != result.hash:
+        if entry is not None and entry.status == "failed":
+            report.files_new.append(result.path)  # read for the first time
+        elif entry is not None and entry.hash != result.hash:
             report.files_changed.append(result.path)
         elif entry is not None:  # a file in conflict, read again as it was
             report.files_unchanged += 1
