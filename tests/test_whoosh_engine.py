@@ -284,13 +284,25 @@ def test_merging_the_tail_keeps_few_segments(additions):
     segments: list[int] = []
     for size in additions:
         segments.append(size)
-        tail = whoosh_engine.merge_tail(segments)
+        tail = whoosh_engine.merge_tail(segments, limit=2**62)
         assert 1 <= tail <= len(segments)
         if tail > 1:
             segments[-tail:] = [sum(segments[-tail:])]
     # Each segment is more than twice all those after it: sizes halve from the front.
     total = sum(segments)
     assert len(segments) <= total.bit_length() + 1
+
+
+@given(st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=300))
+def test_a_merge_never_holds_more_than_the_limit(additions):
+    # A merge holds its postings in memory: the limit keeps it to a fresh segment's size.
+    segments: list[int] = []
+    for size in additions:
+        segments.append(size)
+        tail = whoosh_engine.merge_tail(segments, limit=12_000)
+        if tail > 1:
+            assert sum(segments[-tail:]) <= 12_000
+            segments[-tail:] = [sum(segments[-tail:])]
 
 
 def test_stories_of_one_date_keep_their_order_through_merges(tmp_path, engine_name):

@@ -8,6 +8,7 @@ last both ways.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -220,17 +221,24 @@ def compile_node(node: nodes.Node) -> wq.Query:
 POOL_POSTINGS = 4_000_000
 
 
-def merge_tail(sizes: list[int]) -> int:
+# A merge holds its segments' postings in memory, as a fresh build's segment does: no
+# more stories than a fresh build puts in one (POOL_POSTINGS is about 35,000 wire stories).
+MERGE_MAX_DOCUMENTS = 25_000
+
+
+def merge_tail(sizes: list[int], limit: int = MERGE_MAX_DOCUMENTS) -> int:
     """How many segments at the end of the index (of these sizes, in index order) to
     merge: the longest tail in which each segment is at most twice as large as all those
-    after it together. Sizes then grow from the end of the index like the digits of a
-    binary counter, so the index keeps a few segments per power of two of its size, and a
-    story is merged again a few times over its life."""
+    after it together, and which holds at most `limit` documents. Sizes then grow from
+    the end of the index like the digits of a binary counter, so the index keeps a few
+    segments per power of two of its size, a story is merged again a few times over its
+    life, and the segments of a fresh build (and merges that reach the limit) stay as
+    they are."""
     if not sizes:
         return 0
     tail, total = 1, sizes[-1]
     for size in reversed(sizes[:-1]):
-        if size > 2 * total:
+        if size > 2 * total or total + size > limit:
             break
         tail += 1
         total += size
@@ -291,21 +299,29 @@ class WhooshWriter(EngineWriter):
         tail = merge_tail([segment.doc_count_all() for segment in segments])
         if tail < 2:
             return
-        merging = self._new_writer()
         merged = [segment.segment_id() for segment in segments[-tail:]]
 
         def merge_in_order(writer, current):
-            kept = [segment for segment in current if segment.segment_id() not in merged]
-            for segment in current[len(kept):]:
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                writer.add_reader(reader)
-                reader.close()
-            return kept
+            for segment in current:
+                if segment.segment_id() in merged:
+                    reader = SegmentReader(writer.storage, writer.schema, segment)
+                    writer.add_reader(reader)
+                    reader.close()
+            return [segment for segment in current if segment.segment_id() not in merged]
 
-        merging.commit(mergetype=merge_in_order)
+        merging = self._new_writer()
+        try:
+            merging.commit(mergetype=merge_in_order)
+        except BaseException:
+            # The articles are committed; what failed (a full disk) is the merge alone.
+            # Its writer lets go of Whoosh's lock, so that the error is the one reported.
+            with contextlib.suppress(Exception):
+                merging.cancel()
+            raise
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        if not self._writer.is_closed:  # committed already: nothing to take back
+            self._writer.cancel()
 
 
 def _by_score(item: tuple[int, float]) -> tuple[float, int]:
