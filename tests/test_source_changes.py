@@ -99,13 +99,32 @@ def test_a_story_moved_to_another_file_is_not_lost(tmp_path):
     (folder / "b.sgm").write_bytes(b"\n".join(records[:2]))
     night = archive.index([folder])
     assert len([r for r in night.rejected if "already indexed from" in r.reason]) == 2
+    assert archive.index([folder]).files_read == 0  # c.sgm still holds them
     (folder / "c.sgm").write_bytes(b"\n".join(records[2:]))
     night = archive.index([folder])
-    assert (night.added, night.deleted, night.rejected) == (2, 2, [])
+    assert (night.deleted, night.rejected) == (2, [])
+    # The stories c.sgm dropped are found free by the next run, which reads b.sgm again.
+    night = archive.index([folder])
+    assert (night.added, night.files_read, night.rejected) == (2, 1, [])
     assert archive.search("*").total == 10
     assert archive.get("reuters21578:1").path == str(folder / "b.sgm")
-    # Settled: nothing is read again.
-    assert archive.index([folder]).files_read == 0
+    assert archive.index([folder]).files_read == 0  # settled
+
+
+def test_a_copy_takes_the_place_of_a_story_whose_file_is_removed(tmp_path):
+    folder = tmp_path / "wire"
+    (folder / "old").mkdir(parents=True)
+    records = reuters_records(10)
+    (folder / "old" / "c.sgm").write_bytes(b"\n".join(records))
+    archive = Archive(tmp_path / "index")
+    archive.index([folder])
+    (folder / "new").mkdir()
+    (folder / "new" / "c.sgm").write_bytes(b"\n".join(records))  # an archive reorganised
+    assert len(archive.index([folder]).rejected) == 10
+    shutil.rmtree(folder / "old")
+    night = archive.index([folder])
+    assert (night.added, night.deleted, night.rejected) == (10, 10, [])
+    assert archive.get("reuters21578:1").path == str(folder / "new" / "c.sgm")
 
 
 def test_a_rebuild_of_fewer_paths_says_what_it_dropped(tmp_path, data_copy):
@@ -140,6 +159,13 @@ def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path, data_copy):
     assert [(r.path, r.reason) for r in report.rejected] == [
         (str(locked), "cannot list folder: Permission denied; what was indexed from under "
                       "it is kept")]
+    assert archive.search("*").total == 1021
+    locked.chmod(0)
+    try:  # a rebuild would leave them out: refused, nothing changed
+        with pytest.raises(UsageError, match="cannot list folder"):
+            archive.index([data_copy], full=True)
+    finally:
+        locked.chmod(0o755)
     assert archive.search("*").total == 1021
 
 

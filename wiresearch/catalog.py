@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
 CREATE INDEX IF NOT EXISTS docs_cluster ON docs(cluster);
 CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, df INTEGER NOT NULL);
+-- Stories a file holds whose id another file (owner) held when it was read.
+CREATE TABLE IF NOT EXISTS conflicts (
+    path TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (path, id));
 """
 
 
@@ -38,8 +41,9 @@ class FileEntry:
     mtime_ns: int
     hash: str
     # "ok"; "stale": unreadable now, last good articles kept; "failed": never read (the
-    # file system refused); "conflict": some of its stories are indexed from another
-    # file; "dirty": queued by check --repair. Any but "ok" is read again at every run.
+    # file system refused); "dirty": queued by check --repair; these three are read
+    # again at every run. "conflict": some of its stories are indexed from another file
+    # (the conflicts table), read again when that file no longer holds them.
     status: str
     error: str | None
     articles: int
@@ -179,6 +183,23 @@ class Catalog:
 
     def forget_file(self, path: str) -> None:
         self._db.execute("DELETE FROM files WHERE path=?", (path,))
+        self._db.execute("DELETE FROM conflicts WHERE path=?", (path,))
+
+    def put_conflicts(self, path: str, owners: dict[str, str]) -> None:
+        """The ids of `path`'s stories that other files hold, with those files."""
+        self._db.execute("DELETE FROM conflicts WHERE path=?", (path,))
+        self._db.executemany("INSERT INTO conflicts VALUES (?, ?, ?)",
+                             [(path, article_id, owner) for article_id, owner in owners.items()])
+
+    def conflict_owners(self, path: str) -> set[str | None]:
+        """For each story of `path` in conflict, the file that holds its id now (None when
+        none does, or when it is not the file that held it when `path` was read)."""
+        self._flush()
+        rows = self._db.execute(
+            "SELECT CASE WHEN docs.path = conflicts.owner THEN docs.path END "
+            "FROM conflicts LEFT JOIN docs ON docs.id = conflicts.id "
+            "WHERE conflicts.path=?", (path,))
+        return {row[0] for row in rows}
 
     # Articles
     def checksums(self, path: str) -> dict[str, str]:

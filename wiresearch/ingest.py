@@ -371,6 +371,12 @@ class Ingester:
                              f"{engine}, index into a new folder")
         engine_type = engine_class(report.engine)
         live = self.index_dir.current_name()
+        if full and live is not None and found.unlisted:
+            # A rebuild is made from what it can see: it would drop those stories.
+            folder, reason = next(iter(found.unlisted.items()))
+            raise UsageError(f"cannot list folder {printable(folder)} ({reason}): a full "
+                             "rebuild would leave out what was indexed from under it; "
+                             "nothing was changed")
         if full or live is None:
             report.full = True
             if dry_run:
@@ -413,6 +419,7 @@ class Ingester:
         manifest = catalog.files()
         seen = {task.path for task in tasks}
         todo: list[FileTask] = []
+        waiting: list[FileTask] = []  # unchanged files whose stories others hold
         for task in tasks:
             entry = manifest.get(task.path)
             if entry is None:
@@ -424,14 +431,15 @@ class Ingester:
             except OSError:
                 todo.append(task)
                 continue
-            if (task.path not in recovering and entry.status == "ok"
+            if (task.path not in recovering and entry.status in ("ok", "conflict")
                     and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns):
+                if entry.status == "conflict":
+                    waiting.append(task)
+                    continue
                 report.files_unchanged += 1
                 report.unchanged += entry.articles
             else:
                 todo.append(task)
-        todo.sort(key=lambda task: task.path in manifest
-                  and manifest[task.path].status == "conflict")
         # Files of an interrupted run that this run's paths do not cover (`index` of
         # another folder) and that still exist wait in the journal for a run that does:
         # deleting them would lose articles of files that are still there.
@@ -443,6 +451,17 @@ class Ingester:
         removed += [path for path in recovering
                     if path not in manifest and path not in seen and path not in carried]
         report.recovered = sorted(recovering - carried)
+        # A file whose stories another file holds is read again, after the others, when
+        # that file no longer holds them (a story moved, an archive reorganised), or is
+        # about to go: its copies then take their place. Otherwise it is unchanged.
+        going = set(removed)
+        for task in waiting:
+            owners = catalog.conflict_owners(task.path)
+            if None in owners or owners & going:
+                todo.append(task)
+            else:
+                report.files_unchanged += 1
+                report.unchanged += manifest[task.path].articles
         # Files not seen because their folder could not be listed are kept as they are
         # (a rebuild has nothing to keep them from).
         folders = list(found.unlisted)
@@ -588,7 +607,8 @@ class Ingester:
         if forced:
             # The engine may hold anything from the interrupted batch: replace it all.
             writer.delete_path(result.path)
-        written = conflicts = 0
+        written = 0
+        conflicts: dict[str, str] = {}
         new_ids = set()
         prepared = result.prepared or [None] * len(result.articles)
         stored = catalog.docs(article.id for article in result.articles)
@@ -603,7 +623,7 @@ class Ingester:
                 report.rejected.append(Rejection(
                     result.path, article.position,
                     f"id {article.id} is already indexed from {owner}"))
-                conflicts += 1
+                conflicts[article.id] = owner
                 continue
             new_ids.add(article.id)
             previous = old.get(article.id)
@@ -626,9 +646,9 @@ class Ingester:
             catalog.delete_docs(gone)
             report.deleted += len(gone)
         catalog.add_vocabulary(result.vocabulary)
-        # A file whose stories another file holds is read again at every run, after the
-        # others: when that file goes or drops them (a story moved), this one's copies
-        # take their place instead of being lost.
+        # Remembered, so that when those files drop the stories this one's copies take
+        # their place instead of being lost (see _run).
+        catalog.put_conflicts(result.path, conflicts)
         catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns, result.hash,
                                    "conflict" if conflicts else "ok", None, len(new_ids)))
         return written + len(gone)
