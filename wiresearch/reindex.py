@@ -110,8 +110,8 @@ class CheckReport:
     def advice(self) -> list[str]:
         lines = []
         if self.interrupted:
-            lines.append("an interrupted run left work behind: the next `wiresearch reindex` "
-                         "(or `index`) finishes it")
+            lines.append("an interrupted run left work behind: the next `wiresearch reindex`, "
+                         "or `index` of the folders of the files listed, finishes it")
         if (self.missing or self.orphaned) and not self.repaired:
             lines.append("run `wiresearch check --repair`: it deletes orphaned articles and "
                          "queues the files of missing ones for the next reindex")
