@@ -870,7 +870,8 @@ def task_queries(task: dict) -> dict:
             "first_query_seconds": first}
 
 
-def reuters_increment(files: list[str], held_files: int, folder: Path) -> Path | None:
+def reuters_increment(corpus: Path, files: list[str], held_files: int,
+                      folder: Path) -> Path | None:
     """A copy of a Reuters SGML corpus in `folder` whose last INCREMENT of records is a
     file of its own, `increment.sgm`, returned but not yet in the folder; None when the
     corpus does not end in .sgm files, or when its last `held_files` whole files
@@ -879,6 +880,9 @@ def reuters_increment(files: list[str], held_files: int, folder: Path) -> Path |
     that would measure another increment than the one the target names."""
     if not files or not all(name.endswith(".sgm") for name in files[-held_files:]):
         return None
+    sizes = [os.path.getsize(name) for name in files]
+    if sum(sizes[-held_files:]) <= 1.5 * INCREMENT * sum(sizes):
+        return None  # decided without reading a large corpus through
     records = [REUTERS_RECORD.findall(Path(name).read_bytes()) if name.endswith(".sgm")
                else [] for name in files]
     total = sum(map(len, records))
@@ -888,11 +892,14 @@ def reuters_increment(files: list[str], held_files: int, folder: Path) -> Path |
     if held >= len(records[-1]):
         return None
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    for name in files[:-1]:
-        shutil.copyfile(name, folder / Path(name).name)
+    root = corpus.resolve()
+    copies = [folder / Path(name).relative_to(root) for name in files]
+    for name, copy in zip(files[:-1], copies, strict=False):
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(name, copy)
     last = records[-1]
-    (folder / Path(files[-1]).name).write_bytes(b"\n".join(last[:-held]) + b"\n")
+    copies[-1].parent.mkdir(parents=True, exist_ok=True)
+    copies[-1].write_bytes(b"\n".join(last[:-held]) + b"\n")
     increment = folder.parent / "increment.sgm"
     increment.write_bytes(b"\n".join(last[-held:]) + b"\n")
     return increment
@@ -911,7 +918,7 @@ def task_incremental(task: dict) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     base, current = root / "base", root / "run"
     corpus = root / "corpus"
-    increment = reuters_increment(task["files"], task["held"], corpus)
+    increment = reuters_increment(Path(task["corpus"]), task["files"], task["held"], corpus)
     if increment is None:
         corpus = Path(task["corpus"])
         kept = task["files"][:len(task["files"]) - task["held"]]
