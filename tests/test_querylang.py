@@ -109,6 +109,17 @@ def test_a_prefix_finds_the_word_it_is_made_of():
     assert parse("export*").node.children[1] == nodes.Prefix("body", "export", 1.0)
 
 
+def test_a_prefix_finds_the_stems_of_the_archives_words_it_starts():
+    # negotiate, negotiations: index term `negoti`, which `negotiat` does not start.
+    vocabulary = ["negotiate", "negotiations", "negotiator", "negotiating"]
+    parsed = parse("negotiat*", words_starting=lambda prefix: [
+        word for word in vocabulary if word.startswith(prefix)])
+    assert parsed.node.children[1] == nodes.Or((nodes.Prefix("body", "negotiat", 1.0),
+                                                nodes.Term("body", "negoti", 1.0)))
+    # Without the archive's words, only the typed word's own stem can be known.
+    assert parse("negotiat*").node.children[1] == nodes.Prefix("body", "negotiat", 1.0)
+
+
 @pytest.mark.parametrize("text", ["cat~3", "cat~-1", "cat~+2"])
 def test_a_fuzzy_distance_outside_0_to_2_is_refused(text):
     # A signed distance read as punctuation made the phrase "cat 1", found nowhere.

@@ -113,6 +113,9 @@ class Archive:
             self._catalog = Catalog(self._generation, readonly=True)
         return self._catalog
 
+    def _words_starting(self, prefix: str) -> list[str]:
+        return self._catalog_reader().words_starting(prefix)
+
     def _resolve(self, field_name: str, value: str) -> str:
         """A source or topic as the index spells it (`reuters` -> `Reuters`; `economy,
         business and finance` -> `economy  business and finance`, as the engines keep a
@@ -173,7 +176,7 @@ class Archive:
     def run(self, request: SearchRequest) -> Results:
         request.validate()
         searcher = self._reader()
-        plan = build_plan(request, self._resolve)
+        plan = build_plan(request, self._resolve, self._words_starting)
         ranked = request.sort == "relevance"
         query = plan.node(ranked=ranked)
         added: list[str] = []
@@ -298,7 +301,7 @@ class Archive:
         if suggestion is None or suggestion == request.query:
             return None
         corrected = build_plan(SearchRequest(**{**request.__dict__, "query": suggestion}),
-                               self._resolve)
+                               self._resolve, self._words_starting)
         return suggestion if searcher.count(corrected.node()) > total else None
 
     def get(self, article_id: str) -> Article:
@@ -348,7 +351,7 @@ class Archive:
                                 topics=_several(topics), date_from=date_from, date_to=date_to)
         request.validate()
         searcher = self._reader()
-        node = build_plan(request, self._resolve).node()
+        node = build_plan(request, self._resolve, self._words_starting).node()
         total = searcher.count(node)
         field_name = {"day": "day", "week": "day", "month": "month", "year": "year"}[by]
         counts = searcher.facet_counts(node, field_name)
@@ -376,7 +379,8 @@ class Archive:
                                 sort=sort, recent=recent)
         request.validate()
         searcher = self._reader()
-        node = build_plan(request, self._resolve).node(ranked=sort == "relevance")
+        node = build_plan(request, self._resolve,
+                          self._words_starting).node(ranked=sort == "relevance")
         hits = searcher.iter_hits(node, sort)
         if recent is not None:
             # As search pages: the first RECENT_POOL re-ranked, the rest after them.

@@ -285,6 +285,13 @@ class Catalog:
         pending.update(zip(counts, map(add, counts.values(),
                                        map(pending.get, counts, repeat(0))), strict=True))
 
+    def words_starting(self, prefix: str, limit: int = 2000) -> list[str]:
+        """Up to `limit` words of the vocabulary that start with `prefix`, commonest
+        first."""
+        return [row[0] for row in self._db.execute(
+            "SELECT word FROM vocabulary WHERE word >= ? AND word < ? "
+            "ORDER BY df DESC LIMIT ?", (prefix, prefix + "\U0010ffff", limit))]
+
     def vocabulary(self) -> dict[str, int]:
         self._flush_vocabulary()
         return dict(self._db.execute("SELECT word, df FROM vocabulary").fetchall())

@@ -11,7 +11,14 @@ from .dates import epoch_seconds, parse_user_date
 from .engine import SORTS
 from .errors import UsageError
 from .facets import facet_named
-from .querylang import ParsedQuery, ValueResolver, parse, resolve_country, resolve_region
+from .querylang import (
+    ParsedQuery,
+    ValueResolver,
+    WordsStarting,
+    parse,
+    resolve_country,
+    resolve_region,
+)
 
 MAX_LIMIT = 1000
 MAX_FACET_SIZE = 1000
@@ -128,8 +135,9 @@ def _any_of(field_name: str, values: list[str]) -> nodes.Node:
     return terms[0] if len(terms) == 1 else nodes.Or(terms)
 
 
-def build_plan(request: SearchRequest, resolve: ValueResolver) -> Plan:
-    plan = Plan(parse(request.query, resolve))
+def build_plan(request: SearchRequest, resolve: ValueResolver,
+               words_starting: WordsStarting | None = None) -> Plan:
+    plan = Plan(parse(request.query, resolve, words_starting))
     if request.countries:
         plan.filters["country"] = _any_of("country", [resolve_country(c)
                                                       for c in request.countries])

@@ -75,6 +75,13 @@ class _Token:
 ValueResolver = Callable[[str, str], str]
 
 
+# The archive's folded words that start with a prefix (its vocabulary), to find the
+# stems of a prefix's words where they end before it (see Parser._text_word).
+WordsStarting = Callable[[str], list[str]]
+# Shorter prefixes are not looked up: their words' stems start with them.
+MIN_EXPANDED_PREFIX = 4
+
+
 def default_resolver(field_name: str, value: str) -> str:
     return value
 
@@ -197,8 +204,10 @@ class Parser:
     values the index holds (case-insensitively); countries and regions are resolved
     through places.py."""
 
-    def __init__(self, resolve: ValueResolver = default_resolver):
+    def __init__(self, resolve: ValueResolver = default_resolver,
+                 words_starting: WordsStarting | None = None):
         self.resolve = resolve
+        self.words_starting = words_starting
 
     def parse(self, text: str | None) -> ParsedQuery:
         text = text or ""
@@ -345,17 +354,22 @@ class Parser:
             if not prefix:
                 return nodes.MatchAll() if not stem else None
             self.result.prefixes.add(prefix)
-            # The index holds stems: `economy` is `economi`, `exports` is `export`. The
-            # typed word is one of the words it starts, so its own stem is looked for too,
-            # when the terms that start with the prefix may not hold it.
-            own = analysis.stem(prefix)
-            if own.startswith(prefix):
+            # The index holds stems, which may end before the prefix does or differ at
+            # its end: `economy` is `economi`, `negotiations` is `negoti`. So the stems of
+            # the typed word and of the archive's words that start with it are looked for
+            # too, where the terms that start with the prefix do not hold them.
+            words = [prefix]
+            if self.words_starting is not None and len(prefix) >= MIN_EXPANDED_PREFIX:
+                words += self.words_starting(prefix)
+            extra = sorted({term for term in analysis.stems(words)
+                            if not term.startswith(prefix)})
+            if not extra:
                 return self._across(fields, lambda name: nodes.Prefix(
                     name, prefix, FIELD_WEIGHTS[name]))
-            self.result.terms.add(own)
+            self.result.terms.update(extra)
             return self._across(fields, lambda name: nodes.Or((
                 nodes.Prefix(name, prefix, FIELD_WEIGHTS[name]),
-                nodes.Term(name, own, FIELD_WEIGHTS[name]))))
+                *(nodes.Term(name, term, FIELD_WEIGHTS[name]) for term in extra))))
         if "*" in word:
             raise QueryError("wildcards work only at the end of a word (export*)",
                              self.text, token.start)
@@ -530,5 +544,6 @@ def _finish(node: nodes.Node) -> nodes.Node:
     return node
 
 
-def parse(text: str | None, resolve: ValueResolver = default_resolver) -> ParsedQuery:
-    return Parser(resolve).parse(text)
+def parse(text: str | None, resolve: ValueResolver = default_resolver,
+          words_starting: WordsStarting | None = None) -> ParsedQuery:
+    return Parser(resolve, words_starting).parse(text)
