@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import math
 import os
 import time
@@ -135,7 +134,7 @@ class Archive:
         """Add new and changed files under `paths`, delete articles of files that are gone
         from them; returns what changed. Creates the index (with `engine`) if needed."""
         from .formats import checked_path
-        from .ingest import Ingester, SourceSpec, is_pattern
+        from .ingest import Ingester, SourceSpec, glob_matches, is_pattern
 
         given = _several(paths, paths=True)
         if not given:
@@ -145,8 +144,8 @@ class Archive:
         for path in given:
             if not is_pattern(str(path)):
                 checked_path(path)
-            elif not glob.glob(str(path), recursive=True):
-                raise UsageError(f"no files match {str(path)!r}")
+            else:
+                glob_matches(str(path))
         if engine is not None:
             engine_class(engine)
         paths = [str(p) for p in given]

@@ -117,8 +117,8 @@ class Catalog:
         if not self._readonly:
             # Out of WAL when done: opening a WAL database, even read-only, needs its
             # shared-memory file, which a reader who may not write to the index folder
-            # cannot create. (Readers still open it while a writer holds it.)
-            # (When a reader has it open this fails, and the next writer's close does it.)
+            # cannot create (while a writer holds it, the file is there). When a reader
+            # has it open the switch fails, and the next writer's close makes it.
             with contextlib.suppress(sqlite3.OperationalError):
                 self._db.execute("PRAGMA journal_mode=DELETE")
         self._db.close()

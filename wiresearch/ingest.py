@@ -269,10 +269,11 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
             if any(fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern)
                    for pattern in spec.exclude):
                 continue
-            if printable(relative) != relative:
+            shown = printable(relative)
+            if shown != relative:
                 # SQLite, JSON and the terminal take text; such a name is not.
                 found.rejections.append(Rejection(
-                    printable(relative), "", "file name is not valid UTF-8: rename it"))
+                    shown, "", "file name is not valid UTF-8: rename it"))
                 continue
             try:
                 target = path.resolve()
@@ -317,16 +318,19 @@ def is_pattern(path: str) -> bool:
     return any(ch in path for ch in "*?[")
 
 
-def _expand(pattern: str, unlisted: Callable[[OSError], None]) -> Iterator[Path]:
-    if is_pattern(pattern):
-        import glob
+def glob_matches(pattern: str) -> list[str]:
+    """What a glob source path names, in order; a UsageError when it names nothing."""
+    import glob
 
-        matches = sorted(glob.glob(pattern, recursive=True))
-        if not matches:
-            raise UsageError(f"no files match {pattern!r}")
-        yield from formats.walk(matches, unlisted)
-    else:
-        yield from formats.walk([pattern], unlisted)
+    matches = sorted(glob.glob(pattern, recursive=True))
+    if not matches:
+        raise UsageError(f"no files match {pattern!r}")
+    return matches
+
+
+def _expand(pattern: str, unlisted: Callable[[OSError], None]) -> Iterator[Path]:
+    yield from formats.walk(glob_matches(pattern) if is_pattern(pattern) else [pattern],
+                            unlisted)
 
 
 def _under(path: str, roots: list[str]) -> bool:

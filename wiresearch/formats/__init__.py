@@ -144,4 +144,4 @@ def checked_path(given: str | os.PathLike) -> Path:
 def _special(path: Path) -> bool:
     """A named pipe, socket or device: reading one would wait forever or never end. (A
     link to nowhere is not special: it is read, and rejected for that.)"""
-    return path.exists() and not path.is_file()
+    return not path.is_file() and path.exists()  # one stat for the usual file
