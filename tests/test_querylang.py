@@ -145,7 +145,7 @@ def test_keyword_fields_resolve_values():
     assert parse("country:ussr").node == nodes.Term("country", "SUHH")
     assert parse('country:"West Germany"').node == nodes.Term("country", "DE")
     assert parse("region:europe").node == nodes.Term("region", "Europe")
-    resolved = parse("source:reuters", lambda field, value: value.title()).node
+    resolved = parse("source:reuters", lambda field, value: (value.title(),)).node
     assert resolved == nodes.Term("source", "Reuters")
     assert parse("country:(US OR GB)").node == nodes.Or(
         (nodes.Term("country", "US"), nodes.Term("country", "GB")))

@@ -4,6 +4,7 @@ deleted documents. The one exception is a word looked for in several fields, whi
 ranking scores as one (BM25F) where Whoosh scores each field apart: its expected scores
 are worked out here from Whoosh's reader."""
 
+import dataclasses
 import json
 import shutil
 from collections import defaultdict
@@ -321,3 +322,35 @@ def test_stories_of_one_date_keep_their_order_through_merges(tmp_path, engine_na
         newest = [hit.id for hit in archive.search("budget", sort="newest", limit=20).hits]
         assert newest == oldest
     archive.close()
+
+
+def test_an_index_made_when_commas_separated_values_still_reads_and_writes(tmp_path):
+    """Indexes made before VALUE_SEPARATOR split keyword fields at commas (their schema
+    says so): a comma inside a value is kept as a space there, and a new index keeps it."""
+    from whoosh import fields as wf
+    from whoosh import index as windex
+
+    old_schema = whoosh_engine._schema()
+    for name in whoosh_engine.MULTI_VALUED:
+        old_schema.remove(name)
+        old_schema.add(name, wf.KEYWORD(stored=True, commas=True, lowercase=False,
+                                        scorable=False))
+    (tmp_path / "old").mkdir()
+    old = whoosh_engine.WhooshEngine(windex.create_in(
+        str(tmp_path / "old"), old_schema, indexname=whoosh_engine.INDEX_NAME))
+    new = whoosh_engine.WhooshEngine.create(tmp_path / "new")
+    article = process_file(FileTask(str(DATA / "reuters21578" / "reut2-000.sgm"), None,
+                                    None)).articles[0]
+    article = dataclasses.replace(article, topics=("economy, business and finance", "cocoa"))
+    expected = {"old": ("economy  business and finance", "cocoa"),
+                "new": ("economy, business and finance", "cocoa")}
+    for name, engine in (("old", old), ("new", new)):
+        with engine.writer(fresh=True) as writer:
+            writer.add(article, article.id)
+        with engine.searcher() as searcher:
+            assert searcher.get(article.id).article.topics == expected[name]
+            held = expected[name][0]
+            assert searcher.values("topic") == sorted([held, "cocoa"])
+            assert searcher.count(nodes.Term("topic", held)) == 1
+            assert searcher.facet_counts(nodes.MatchAll(), "topic") == {held: 1, "cocoa": 1}
+        engine.close()

@@ -23,7 +23,7 @@ from . import nodes
 from .dates import add_months, as_datetime
 from .engine import EngineSearcher, Stored, engine_class
 from .errors import ArticleNotFoundError, UsageError
-from .facets import facet_named
+from .facets import facet_named, spelling_key
 from .feedback import expanded, weighted_terms, word_query
 from .indexdir import IndexDir
 from .model import Article, Hit, Results, Timeline, TimelineBucket
@@ -59,7 +59,7 @@ class Archive:
         self._searcher: EngineSearcher | None = None
         self._catalog: Catalog | None = None
         self._generation: Path | None = None
-        self._values: dict[str, dict[str, str]] = {}
+        self._values: dict[str, dict[str, list[str]]] = {}
         # The catalog's vocabulary and its words as a list, read at the first suggestion.
         self._vocabulary: tuple[dict[str, int], list[str]] | None = None
 
@@ -115,16 +115,20 @@ class Archive:
     def _words_starting(self, prefix: str) -> list[str]:
         return self._catalog_reader().words_starting(prefix)
 
-    def _resolve(self, field_name: str, value: str) -> str:
-        """A source or topic as the index spells it (`reuters` -> `Reuters`; `economy,
-        business and finance` -> `economy  business and finance`, as the engines keep a
-        comma inside a value)."""
+    def _resolve(self, field_name: str, value: str) -> tuple[str, ...]:
+        """A source or topic as the index spells it: `reuters` -> `Reuters`, and every
+        spelling of it the index holds (one feed's `REUTERS` too; `economy  business and
+        finance`, as indexes made before commas were kept in values hold `economy,
+        business and finance`)."""
         if field_name not in self._values:
-            self._values[field_name] = {_spelling_key(v): v for v in self._reader().values(
-                field_name)}
-        return self._values[field_name].get(_spelling_key(value),
-                                            value.strip().lower() if field_name == "topic"
-                                            else value.strip())
+            spellings: dict[str, list[str]] = {}
+            for held in self._reader().values(field_name):
+                spellings.setdefault(spelling_key(held), []).append(held)
+            self._values[field_name] = spellings
+        found = self._values[field_name].get(spelling_key(value))
+        if found:
+            return tuple(found)
+        return (value.strip().lower() if field_name == "topic" else value.strip(),)
 
     # Writing
     def index(self, paths: str | os.PathLike | Iterable[str | os.PathLike], *,
@@ -425,12 +429,6 @@ class Archive:
             "size_bytes": size,
             "created": self.index_dir.meta().get("created"),
         }
-
-
-def _spelling_key(value: str) -> str:
-    """What two spellings of one source or topic share: case, commas (which the engines
-    store as spaces) and runs of spaces do not count."""
-    return " ".join(value.replace(",", " ").split()).casefold()
 
 
 def _check_id(article_id) -> None:

@@ -43,6 +43,30 @@ class Facet:
         return FacetList(shown, truncated=len(counts) > size)
 
 
+def spelling_key(value: str) -> str:
+    """What spellings of one source or topic share: case, commas and runs of spaces do
+    not count (one feed writes `REUTERS`, another `Reuters`; an index made before commas
+    were kept in values holds `economy  business and finance`)."""
+    return " ".join(value.replace(",", " ").split()).casefold()
+
+
+class SpelledFacet(Facet):
+    """A source or topic facet: the spellings of one value (spelling_key) are counted as
+    one, shown as the commonest of them; filtering by it finds them all."""
+
+    def buckets(self, counts: dict[str, int], size: int) -> FacetList:
+        merged: dict[str, int] = {}
+        shown_as: dict[str, tuple[int, str]] = {}
+        for value, count in counts.items():
+            key = spelling_key(value)
+            merged[key] = merged.get(key, 0) + count
+            # Ties go to the greater spelling: with a comma ("," sorts after " "), with
+            # fewer capitals.
+            shown_as[key] = max(shown_as.get(key, (count, value)), (count, value))
+        return super().buckets({shown_as[key][1]: count for key, count in merged.items()},
+                               size)
+
+
 class CountryFacet(Facet):
     def label(self, value: str) -> str:
         return places.country_label(value)
@@ -86,8 +110,8 @@ FACETS = {
     facet.name: facet for facet in (
         CountryFacet("country", "country", "country"),
         Facet("region", "region", "region"),
-        Facet("source", "source", "source"),
-        Facet("topic", "topic", "topic"),
+        SpelledFacet("source", "source", "source"),
+        SpelledFacet("topic", "topic", "topic"),
         CalendarFacet("year", "year", "date"),
         CalendarFacet("month", "month", "date", months=True),
     )

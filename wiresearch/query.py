@@ -15,6 +15,7 @@ from .querylang import (
     ParsedQuery,
     ValueResolver,
     WordsStarting,
+    any_of,
     parse,
     resolve_country,
     resolve_region,
@@ -130,24 +131,20 @@ class Plan:
         return ranking.with_proximity(node) if ranked else node
 
 
-def _any_of(field_name: str, values: list[str]) -> nodes.Node:
-    terms = tuple(nodes.Term(field_name, value) for value in dict.fromkeys(values))
-    return terms[0] if len(terms) == 1 else nodes.Or(terms)
-
-
 def build_plan(request: SearchRequest, resolve: ValueResolver,
                words_starting: WordsStarting | None = None) -> Plan:
     plan = Plan(parse(request.query, resolve, words_starting))
     if request.countries:
-        plan.filters["country"] = _any_of("country", [resolve_country(c)
-                                                      for c in request.countries])
+        plan.filters["country"] = any_of("country", [resolve_country(c)
+                                                     for c in request.countries])
     if request.regions:
-        plan.filters["region"] = _any_of("region", [resolve_region(r) for r in request.regions])
+        plan.filters["region"] = any_of("region", [resolve_region(r) for r in request.regions])
     if request.sources:
-        plan.filters["source"] = _any_of("source", [resolve("source", s)
-                                                    for s in request.sources])
+        plan.filters["source"] = any_of("source", [spelling for s in request.sources
+                                                   for spelling in resolve("source", s)])
     if request.topics:
-        plan.filters["topic"] = _any_of("topic", [resolve("topic", t) for t in request.topics])
+        plan.filters["topic"] = any_of("topic", [spelling for t in request.topics
+                                                 for spelling in resolve("topic", t)])
     dates = date_range(request.date_from, request.date_to)
     if dates is not None:
         plan.filters["date"] = dates

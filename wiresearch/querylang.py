@@ -71,8 +71,9 @@ class _Token:
     slop: int | None = None
 
 
-# Resolves a keyword-field value (`source:reuters`) to the value the index holds.
-ValueResolver = Callable[[str, str], str]
+# Resolves a keyword-field value (`source:reuters`) to the values the index holds for
+# it: every spelling that differs from it only in case, commas or spaces.
+ValueResolver = Callable[[str, str], tuple[str, ...]]
 
 
 # The archive's folded words that start with a prefix (its vocabulary), to find the
@@ -82,8 +83,14 @@ WordsStarting = Callable[[str], list[str]]
 MIN_EXPANDED_PREFIX = 4
 
 
-def default_resolver(field_name: str, value: str) -> str:
-    return value
+def any_of(field_name: str, values) -> nodes.Node:
+    """A keyword filter matching any of `values`."""
+    terms = tuple(nodes.Term(field_name, value) for value in dict.fromkeys(values))
+    return terms[0] if len(terms) == 1 else nodes.Or(terms)
+
+
+def default_resolver(field_name: str, value: str) -> tuple[str, ...]:
+    return (value,)
 
 
 def resolve_country(value: str) -> str:
@@ -483,14 +490,14 @@ class Parser:
                              token.start)
         try:
             if name == "country":
-                value = resolve_country(value)
+                values = (resolve_country(value),)
             elif name == "region":
-                value = resolve_region(value)
+                values = (resolve_region(value),)
             else:
-                value = self.resolve(name, value)
+                values = self.resolve(name, value)
         except UsageError as error:
             raise QueryError(str(error), self.text, token.start) from None
-        return nodes.Term(name, value)
+        return any_of(name, values)
 
     def _date(self, field_token: _Token) -> nodes.Node:
         token = self._take()

@@ -98,9 +98,10 @@ def _schema(tokenizer: str = RECORDS_ANALYZER) -> tantivy.Schema:
 
 
 def _keyword_values(values: Iterable[str]) -> list[str]:
-    # What the Whoosh engine gives back for the same values: it stores them joined by
-    # commas, so a comma inside a value comes back as a space and empty values vanish.
-    return [value.replace(",", " ") for value in values if value]
+    # What the Whoosh engine gives back for the same values: empty ones vanish. (Indexes
+    # made before commas were kept in values hold them as spaces; searches take either
+    # spelling for the other, see Archive._resolve.)
+    return [value for value in values if value]
 
 
 def indexed_texts(article: Article) -> dict[str, str]:

@@ -19,7 +19,7 @@ from whoosh import columns, formats, scoring
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh.analysis import Token, Tokenizer
+from whoosh.analysis import RegexTokenizer, Token, Tokenizer
 from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
@@ -36,6 +36,12 @@ INDEX_NAME = "MAIN"
 # Sort key of undated articles: after every real date in both directions.
 UNDATED_KEY = 2**62
 MULTI_VALUED = ("country", "region", "topic", "source")
+# What a keyword field's stored string joins its values with, and its analyzer splits
+# it at: a control character, which no cleaned value holds (normalize.clean_text), so
+# that a value may hold a comma ("economy, business and finance", an IPTC media topic).
+# Indexes made before it join with commas (Whoosh's KEYWORD(commas=True)); there a comma
+# inside a value is stored and indexed as a space.
+VALUE_SEPARATOR = "\x1f"
 
 
 class WireTokenizer(Tokenizer):
@@ -102,18 +108,23 @@ def postings(text: str, format_: formats.Format = _POSITIONS
     return made
 
 
+def _keyword_field() -> wf.KEYWORD:
+    field = wf.KEYWORD(stored=True, lowercase=False, scorable=False)
+    field.analyzer = RegexTokenizer(f"[^{VALUE_SEPARATOR}]+")
+    return field
+
+
 def _schema() -> wf.Schema:
-    keyword = dict(stored=True, commas=True, lowercase=False, scorable=False)
     return wf.Schema(
         id=wf.ID(stored=True, unique=True),
         path=wf.ID(stored=True),
         headline=WireText(stored=True),
         body=WireText(stored=True),
         dateline=WireText(stored=True),
-        source=wf.KEYWORD(**keyword),
-        country=wf.KEYWORD(**keyword),
-        region=wf.KEYWORD(**keyword),
-        topic=wf.KEYWORD(**keyword),
+        source=_keyword_field(),
+        country=_keyword_field(),
+        region=_keyword_field(),
+        topic=_keyword_field(),
         year=wf.ID,
         month=wf.ID,
         day=wf.ID,
@@ -130,18 +141,29 @@ def _schema() -> wf.Schema:
     )
 
 
-def _keyword(values: Iterable[str]) -> str:
-    # Commas separate values in a Whoosh KEYWORD field, so none may hold one.
-    return ",".join(value.replace(",", " ") for value in values)
+def value_separator(schema: wf.Schema) -> str:
+    """What the index's keyword fields split their values at, as their analyzer does:
+    VALUE_SEPARATOR, or a comma in an index made before it."""
+    split = [token.text for token in schema["topic"].analyzer("a,b")]
+    return "," if split == ["a", "b"] else VALUE_SEPARATOR
 
 
-def to_document(article: Article, cluster: str, prepared: dict | None = None) -> dict:
+def _keyword(values: Iterable[str], separator: str) -> str:
+    # Where commas separate values, a value may hold none.
+    if separator == ",":
+        values = (value.replace(",", " ") for value in values)
+    return separator.join(values)
+
+
+def to_document(article: Article, cluster: str, prepared: dict | None = None,
+                separator: str = VALUE_SEPARATOR) -> dict:
     doc = {
         "id": article.id, "path": article.path, "headline": article.headline,
         "body": article.body, "dateline": article.dateline,
-        "source": _keyword([article.source]) if article.source else "",
-        "country": _keyword(article.countries), "region": _keyword(article.regions),
-        "topic": _keyword(article.topics), "cluster": cluster,
+        "source": _keyword([article.source], separator) if article.source else "",
+        "country": _keyword(article.countries, separator),
+        "region": _keyword(article.regions, separator),
+        "topic": _keyword(article.topics, separator), "cluster": cluster,
         "byline": article.byline, "checksum": article.checksum,
         "position": article.position, "key_oldest": UNDATED_KEY, "key_newest": UNDATED_KEY,
     }
@@ -158,19 +180,20 @@ def to_document(article: Article, cluster: str, prepared: dict | None = None) ->
     return doc
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part for part in (value or "").split(",") if part)
+def _split(value: str | None, separator: str) -> tuple[str, ...]:
+    return tuple(part for part in (value or "").split(separator) if part)
 
 
-def from_stored(fields: dict) -> tuple[Article, str]:
+def from_stored(fields: dict, separator: str = VALUE_SEPARATOR) -> tuple[Article, str]:
     when = parse_stored_date(fields.get("date_text"))
-    sources = _split(fields.get("source"))
+    sources = _split(fields.get("source"), separator)
     article = Article.from_index(
         id=fields["id"], source=sources[0] if sources else "",
         headline=fields.get("headline", ""), body=fields.get("body", ""),
         dateline=fields.get("dateline", ""), date=when,
-        countries=_split(fields.get("country")), regions=_split(fields.get("region")),
-        topics=_split(fields.get("topic")), byline=fields.get("byline", ""),
+        countries=_split(fields.get("country"), separator),
+        regions=_split(fields.get("region"), separator),
+        topics=_split(fields.get("topic"), separator), byline=fields.get("byline", ""),
         checksum=fields.get("checksum", ""), path=fields.get("path", ""),
         position=fields.get("position", ""),
     )
@@ -251,6 +274,7 @@ class WhooshWriter(EngineWriter):
         self._fresh = fresh
         self._writer = self._new_writer()
         self._adder = DocumentAdder(index.schema, Postings)
+        self._separator = value_separator(index.schema)
 
     def _new_writer(self):
         # Not compound: assembling a segment into one file copies every byte again.
@@ -260,7 +284,7 @@ class WhooshWriter(EngineWriter):
 
     def add(self, article: Article, cluster: str, replace: bool = True,
             prepared: object = None) -> None:
-        document = to_document(article, cluster, prepared)
+        document = to_document(article, cluster, prepared, self._separator)
         if self._fresh or not replace:
             self._adder.add(self._writer, document)
             # A fresh build is not live until it is switched to, so a segment may be
@@ -343,6 +367,7 @@ class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
         self._reader = self._searcher.reader()
+        self._separator = value_separator(index.schema)
         self._evaluator = BulkEvaluator(self._searcher, weighting, compile_node)
         self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
         self._date_orders: dict[str, tuple[list[int], list[int]]] = {}
@@ -354,7 +379,7 @@ class WhooshSearcher(EngineSearcher):
         return self._searcher.doc_count()
 
     def _stored(self, docnum: int, score: float | None) -> Stored:
-        article, cluster = from_stored(self._reader.stored_fields(docnum))
+        article, cluster = from_stored(self._reader.stored_fields(docnum), self._separator)
         return Stored(article, score, cluster)
 
     def _ranked(self, query: nodes.Node, sort: str, wanted: int | None,
@@ -456,7 +481,7 @@ class WhooshSearcher(EngineSearcher):
         fields = self._searcher.document(id=article_id)
         if fields is None:
             return None
-        article, cluster = from_stored(fields)
+        article, cluster = from_stored(fields, self._separator)
         return Stored(article, None, cluster)
 
     def ids(self, query):
