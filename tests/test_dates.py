@@ -27,6 +27,16 @@ UTC = dt.timezone.utc
     ("Jan 10, 2017 9:30 CET", dt.datetime(2017, 1, 10, 8, 30, tzinfo=UTC)),
     ("10-JAN-2017 14:30:00 +0500", dt.datetime(2017, 1, 10, 9, 30, tzinfo=UTC)),
     ("10 Jan 2017 14:30 GMT", dt.datetime(2017, 1, 10, 14, 30, tzinfo=UTC)),
+    # "GMT-0500" is five hours behind, as wires mean it (not the POSIX way round).
+    ("Tue, 10 Jan 2017 14:30:00 GMT-0500", dt.datetime(2017, 1, 10, 19, 30, tzinfo=UTC)),
+    ("2017-01-10 14:30:00 GMT+0100", dt.datetime(2017, 1, 10, 13, 30, tzinfo=UTC)),
+    ("10 Jan 2017 14:30 UTC+2", dt.datetime(2017, 1, 10, 12, 30, tzinfo=UTC)),
+    ("10-JAN-2017 14:30:00 GMT+0500", dt.datetime(2017, 1, 10, 9, 30, tzinfo=UTC)),
+    # The day-month-year form with a zone's name, AM or PM, no seconds.
+    ("10-Jan-2017 14:30:00 EST", dt.datetime(2017, 1, 10, 19, 30, tzinfo=UTC)),
+    ("10-Jan-2017 11:30:00 PM", dt.datetime(2017, 1, 10, 23, 30, tzinfo=UTC)),
+    ("10-Jan-2017 11:30 p.m. EST", dt.datetime(2017, 1, 11, 4, 30, tzinfo=UTC)),
+    ("10-Jan-2017 12:10 AM", dt.datetime(2017, 1, 10, 0, 10, tzinfo=UTC)),
     # A zone no one can place is read as UTC, as a time with no zone is.
     ("2017-01-10 21:30 XYZ", dt.datetime(2017, 1, 10, 21, 30, tzinfo=UTC)),
     # A month without a day is the first of the month, a weekday before it or not.
@@ -50,6 +60,8 @@ def test_unreadable_source_dates_are_none(text):
 def test_absurd_source_dates_are_refused():
     with pytest.raises(AbsurdDate):
         parse_source_date("2987-01-01")
+    with pytest.raises(AbsurdDate):  # past Python's last year once in UTC
+        parse_source_date("9999-12-31T23:59:59-05:00")
     with pytest.raises(AbsurdDate):
         parse_source_date("01-JAN-1200 00:00:00.00")
 
@@ -95,6 +107,20 @@ def test_user_date_parser_only_raises_usage_errors(text):
     except UsageError:
         return
     assert start < end
+
+
+@given(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2020, 1, 1)),
+       st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: m - m % 15),
+       st.sampled_from(["{iso}{offset}", "{rfc} GMT{offset}", "{rfc} UTC{offset}",
+                        "{rfc} {offset}", "{day} GMT{offset}", "{day} {offset}"]))
+def test_a_written_offset_is_read_the_way_wires_mean_it(local, minutes, form):
+    local = local.replace(second=0, microsecond=0)
+    sign = "-" if minutes < 0 else "+"
+    offset = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    text = form.format(iso=local.isoformat(), rfc=local.strftime("%a, %d %b %Y %H:%M:%S"),
+                       day=local.strftime("%d-%b-%Y %H:%M:%S"), offset=offset)
+    expected = (local - dt.timedelta(minutes=minutes)).replace(tzinfo=UTC)
+    assert parse_source_date(text) == expected, text
 
 
 @given(st.text(max_size=60))

@@ -20,10 +20,17 @@ MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if nam
 
 # Reuters-21578: "26-FEB-1987 15:01:01.79", sometimes with junk around it, an hour of 605
 # or one decimal digit. The day part is always readable.
-# The same form elsewhere may end with a UTC offset ("10-JAN-2017 14:30:00 +0500").
+# The same form elsewhere may have no seconds, AM or PM, and end with a UTC offset
+# ("10-JAN-2017 14:30:00 +0500", "GMT+0500") or a zone's abbreviation ("11:30 PM EST").
 _DAY_MON_YEAR = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})"
-                           r"(?:\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?"
-                           r"(?:\s*([+-])(\d{2}):?(\d{2})\b)?)?")
+                           r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+                           r"(?:\s*([AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+                           r"(?:\s*(?:(?:GMT|UTC)\s*)?([+-])(\d{2}):?(\d{2})\b"
+                           r"|\s+([A-Z]{1,5})\b)?)?")
+# "GMT-0500" means five hours behind UTC, as wires write it; dateutil reads "GMT" or
+# "UTC" before an offset the POSIX way round (GMT-5 is five hours ahead), so the name
+# is left out before it parses.
+_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?=[+-]\d)")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}")
 _YEAR_ONLY = re.compile(r"^[+-]?\d{4}$")
 
@@ -54,9 +61,12 @@ def parse_source_date(text: str | None, today: dt.date | None = None) -> dt.date
     if not text or not text.strip():
         return None
     text = text.strip()
-    value = _parse_day_mon_year(text)
-    if value is None:
-        value = _parse_general(text)
+    try:
+        value = _parse_day_mon_year(text)
+        if value is None:
+            value = _parse_general(text)
+    except OverflowError:  # past year 9999 once in UTC ("9999-12-31T23:59-05:00")
+        raise AbsurdDate(f"date {text!r} is outside {EARLIEST_YEAR}-9999") from None
     if value is None:
         return None
     latest = (today or dt.date.today()).year + 1
@@ -69,8 +79,8 @@ def _parse_day_mon_year(text: str) -> dt.date | None:
     match = _DAY_MON_YEAR.search(text)
     if not match:
         return None
-    day, month_name, year, hour, minute, second, sign, zone_hours, zone_minutes = \
-        match.groups()
+    (day, month_name, year, hour, minute, second, half, sign, zone_hours, zone_minutes,
+     zone_name) = match.groups()
     month = MONTHS.get(month_name.title())
     if month is None:
         return None
@@ -80,14 +90,17 @@ def _parse_day_mon_year(text: str) -> dt.date | None:
         return None
     if hour is None:
         return day_value
-    zone = UTC
+    hour_value = int(hour)
+    if half and 1 <= hour_value <= 12:
+        hour_value = hour_value % 12 + (12 if half in "Pp" else 0)
+    zone = _ZONES.get(zone_name, UTC)  # another abbreviation: read as UTC, as dateutil's
     if sign:
         offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
         if offset < dt.timedelta(hours=24):
             zone = dt.timezone(-offset if sign == "-" else offset)
     try:
-        return dt.datetime(day_value.year, day_value.month, day_value.day,
-                           int(hour), int(minute), int(second), tzinfo=zone).astimezone(UTC)
+        return dt.datetime(day_value.year, day_value.month, day_value.day, hour_value,
+                           int(minute), int(second or 0), tzinfo=zone).astimezone(UTC)
     except ValueError:
         return day_value  # a broken time of day: the day is still right
 
@@ -128,6 +141,7 @@ def _parse_free(text: str) -> dt.date | None:
     with warnings.catch_warnings():
         # An unknown zone name is read as no zone, which is UTC here.
         warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+        text = _NAMED_OFFSET.sub("", text)
         try:
             # Parsed twice, with defaults that differ in every part: what dateutil
             # takes from its default (today's, unless told) is what the text omits.
