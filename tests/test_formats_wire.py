@@ -399,6 +399,28 @@ def test_json_lines_default_keys_and_broken_line():
     assert "broken JSON line" in rejections[0].reason
 
 
+def test_json_lines_hold_unicode_line_separators_inside_strings():
+    # json.dumps(ensure_ascii=False) writes U+2028, U+2029 and U+0085 as they are.
+    stories = [{"id": str(number), "title": f"Story {number}",
+                "text": f"Line one{separator}line two"}
+               for number, separator in enumerate(["\u2028", "\u2029", "\x85", " "])]
+    data = "\n".join(json.dumps(story, ensure_ascii=False) for story in stories).encode()
+    articles, rejections = read("export.jsonl", data)
+    assert rejections == []
+    assert [a.id for a in articles] == ["json:0", "json:1", "json:2", "json:3"]
+    assert [a.position for a in articles] == ["line 1", "line 2", "line 3", "line 4"]
+
+
+def test_json_lines_whose_first_lines_are_broken_keep_the_rest():
+    good = [json.dumps({"id": f"g{number}", "title": "Gold", "text": "Gold fell."})
+            for number in range(3)]
+    data = "\n".join(['{"id": "b1", "headline": "broken', '{"id": "b2", headline: 1}',
+                      *good]).encode()
+    articles, rejections = read("export.jsonl", data)
+    assert [a.id for a in articles] == ["json:g0", "json:g1", "json:g2"]
+    assert [r.position for r in rejections] == ["line 1", "line 2"]
+
+
 def test_json_array_with_field_map_and_nested_keys():
     records = [{"hed": "Floods in Dhaka", "story": {"text": "Rain fell for days."},
                 "when": "2020-07-14", "where": "Bangladesh", "ref": 17}]

@@ -95,7 +95,11 @@ def records(source: SourceFile) -> Iterator[tuple[str, int, dict] | Rejection]:
     try:
         value, end = json.JSONDecoder().raw_decode(text, start)
     except (ValueError, RecursionError) as error:
-        yield _broken(source, text, error, "")
+        if _objects_alone(_split_lines(text)[:50]) >= 2:
+            # JSON Lines whose first lines are broken: the rest are still stories.
+            yield from _lines(source, text)
+        else:
+            yield _broken(source, text, error, "")
         return
     if text[end:].strip():
         line = text.count("\n", 0, end) + 1
@@ -103,22 +107,33 @@ def records(source: SourceFile) -> Iterator[tuple[str, int, dict] | Rejection]:
     yield from _unwrap(source, value)
 
 
+def _split_lines(text: str) -> list[str]:
+    # Only a line feed ends a JSON line: str.splitlines() also splits at U+2028, U+2029
+    # and U+0085, which JSON strings may hold as they are (json.dumps(ensure_ascii=False)
+    # writes them so). A carriage return before it is JSON whitespace.
+    return text.split("\n")
+
+
+def _objects_alone(lines: list[str]) -> int:
+    """How many of `lines` are each a complete JSON object by itself."""
+    found = 0
+    for line in lines:
+        if line.lstrip().startswith("{"):
+            try:
+                found += isinstance(json.loads(line), dict)
+            except (ValueError, RecursionError):
+                continue
+    return found
+
+
 def _is_json_lines(text: str) -> bool:
     """Two or more lines, one of the first two a complete JSON object by itself."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    if len(lines) < 2:
-        return False
-    for line in lines[:2]:
-        try:
-            if isinstance(json.loads(line), dict):
-                return True
-        except (ValueError, RecursionError):
-            continue
-    return False
+    lines = [line for line in _split_lines(text)[:50] if line.strip()]
+    return len(lines) >= 2 and _objects_alone(lines[:2]) > 0
 
 
 def _lines(source: SourceFile, text: str) -> Iterator[tuple[str, int, dict] | Rejection]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_split_lines(text), start=1):
         if not line.strip():
             continue
         position = f"line {number}"
