@@ -527,6 +527,22 @@ def test_truncated_newsml_message_keeps_complete_items():
     assert "malformed XML" in rejections[0].reason
 
 
+@pytest.mark.parametrize("items", [2, 200])
+def test_a_newsml_message_broken_inside_keeps_the_items_before_the_break(items):
+    item = ('<newsItem guid="urn:x:{n}"><contentMeta><headline>Story {n}</headline>'
+            '</contentMeta><contentSet><inlineXML contenttype="application/xhtml+xml">'
+            '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Para {n}.</p></body></html>'
+            '</inlineXML></contentSet></newsItem>\n')
+    broken = item.format(n=items).replace("</p>", "</b>")
+    data = ('<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>\n'
+            + "".join(item.format(n=n) for n in range(1, items)) + broken
+            + "</itemSet></newsMessage>")
+    articles, rejections = read("broken.xml", data.encode())
+    assert [a.headline for a in articles] == [f"Story {n}" for n in range(1, items)]
+    assert len(rejections) == 1 and "malformed XML" in rejections[0].reason
+    assert rejections[0].position.startswith(f"line {items + 1}, column")
+
+
 def test_newsml_g2_picture_items_are_skipped_with_a_warning():
     data = (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="p1"><itemMeta>'
             b'<itemClass qcode="ninat:picture"/></itemMeta></newsItem>')

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import html.entities
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -187,19 +186,30 @@ def _outermost(root, wanted: frozenset[str]) -> Iterator[etree._Element]:
             yield from _outermost(child, wanted)
 
 
+_SALVAGE_PIECE = 64 * 1024
+
+
 def _salvage(source: SourceFile, data: bytes, wanted: frozenset[str],
              error: etree.XMLSyntaxError) -> Iterator[etree._Element | Rejection]:
     complete = 0
-    try:
-        for _event, element in etree.iterparse(
-                io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
-                load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True):
+    # A pull parser, because it hands over what it parsed before an error in the piece
+    # it was fed (iterparse raises before giving the events of its last 32 KB read).
+    parser = etree.XMLPullParser(events=("end",), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False, remove_comments=True,
+                                 remove_pis=True)
+    for start in range(0, len(data), _SALVAGE_PIECE):
+        try:
+            parser.feed(data[start:start + _SALVAGE_PIECE])
+            broken = False
+        except etree.XMLSyntaxError:
+            broken = True
+        for _event, element in parser.read_events():
             if localname(element) in wanted and not any(
                     localname(parent) in wanted for parent in element.iterancestors()):
                 complete += 1
                 yield element
-    except etree.XMLSyntaxError:
-        pass
+        if broken:
+            break
     kept = f"; {complete} complete item(s) before it were read" if complete else ""
     message = error.msg or str(error)
     # lxml repeats the position in the message; the Rejection has it as its position.
