@@ -273,6 +273,22 @@ def test_ninjs_reuters_story_via_aap():
     assert "oil and gas - upstream activities" in article.topics
 
 
+def test_ninjs_in_utf16_with_its_mark_is_still_ninjs():
+    path = sample("ninjs/ninjs2.json")
+    data = path.read_text(encoding="utf-8").encode("utf-16")
+    assert detect(SourceFile(path.name, data)).name == "ninjs"
+    (article,), _ = read(path.name, data)
+    assert article.headline == "Oil prices edge up on first drop in US drilling in months"
+
+
+def test_ninjs_2_byline_is_the_by_text():
+    item = {"uri": "urn:dpa:1", "type": "text", "headlines": [{"value": "Saab files"}],
+            "bodies": [{"role": "main", "value": "Saab filed for bankruptcy."}],
+            "by": "Von Christian Hollmann, dpa"}
+    (article,), _ = read("dpa.json", json.dumps(item).encode())
+    assert article.byline == "Von Christian Hollmann, dpa"
+
+
 # --- ANPA 1312 ---------------------------------------------------------------------------
 
 def test_anpa_feature():
@@ -494,11 +510,14 @@ def test_xml_with_wrong_declared_encoding_is_read_with_a_warning():
     assert articles[0].headline == "Zürich" and articles[0].body == "Grüezi mitenand."
 
 
-def test_xml_utf16_with_byte_order_mark():
-    text = ('<?xml version="1.0" encoding="UTF-16"?><nitf><body><body.head><hedline>'
+@pytest.mark.parametrize("label, encoding", [("UTF-16", "utf-16"),
+                                             ("UTF-16LE", "utf-16-le"),
+                                             ("UTF-16BE", "utf-16-be")])
+def test_xml_in_utf16_with_or_without_a_byte_order_mark(label, encoding):
+    text = (f'<?xml version="1.0" encoding="{label}"?><nitf><body><body.head><hedline>'
             '<hl1>Ελλάδα</hl1></hedline></body.head><body.content><p>Κείμενο.</p>'
             '</body.content></body></nitf>')
-    articles, rejections = read("greek.xml", text.encode("utf-16"))
+    articles, rejections = read("greek.xml", text.encode(encoding))
     assert rejections == []
     assert (articles[0].headline, articles[0].body) == ("Ελλάδα", "Κείμενο.")
 

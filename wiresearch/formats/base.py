@@ -123,8 +123,9 @@ def looks_binary(data: bytes) -> bool:
     """NUL bytes or mostly non-text bytes in the first 8 KiB."""
     head = data[:8192]
     if b"\x00" in head:
-        # UTF-16 text has NULs too; it starts with a byte-order mark.
-        return not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        # UTF-16 text has NULs too; it starts with a byte-order mark, or (XML, which may
+        # leave the mark out) with "<?" in UTF-16.
+        return not head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00?\x00", b"\x00<\x00?"))
     if not head:
         return False
     text_bytes = bytes(range(32, 127)) + b"\n\r\t\f\b\x1b" + bytes(range(128, 256))

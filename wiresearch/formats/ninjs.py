@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from ..model import RawRecord, Rejection
-from . import jsonl, provenance
+from . import jsonl, provenance, xmldoc
 from .base import SourceFile
 
 name = "ninjs"
@@ -38,7 +38,7 @@ def sniff(source: SourceFile, text_head: str) -> bool:
         return False  # a field mapping says the file is a generic export
     if not jsonl.sniff(source, text_head):
         return False
-    head = source.data[:SNIFF_BYTES].decode("utf-8", errors="replace")
+    head = xmldoc.head_text(source.data, SNIFF_BYTES)  # UTF-16 with its mark too
     return bool(_SCHEMA.search(head)) or len(set(_KEY.findall(head))) >= 2
 
 
@@ -105,6 +105,8 @@ def _concepts(item: Mapping, *keys: str) -> list[str]:
 def _byline(item: Mapping) -> str:
     if _text(item.get("byline")):
         return _text(item.get("byline"))
+    if isinstance(item.get("by"), str) and item["by"].strip():  # ninjs 2: the byline
+        return item["by"].strip()
     people = item.get("authors") or item.get("by") or []
     return ", ".join(_text(person.get("name")) if isinstance(person, Mapping) else _text(person)
                      for person in people if person) if isinstance(people, list) else ""

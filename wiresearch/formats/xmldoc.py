@@ -35,6 +35,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 _MARKS = tuple(bom for bom, _encoding in _BOMS)
+# XML in UTF-16 may leave the mark out: its first characters, "<?", say which order.
+_UNMARKED = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Root:
 def head_text(data: bytes, size: int = 4096) -> str:
     """The start of a file as text, honouring a byte-order mark."""
     head = data[:size]
-    for bom, encoding in _BOMS:
+    for bom, encoding in (*_BOMS, *_UNMARKED):
         if head.startswith(bom):
             return head.decode(encoding, errors="ignore").lstrip("\ufeff")
     return head.decode("utf-8", errors="replace")
@@ -71,7 +73,7 @@ def root_of(data: bytes) -> Root | None:
 
 
 def _declared_encoding(data: bytes) -> str | None:
-    for bom, encoding in _BOMS:
+    for bom, encoding in (*_BOMS, *_UNMARKED):
         if data.startswith(bom):
             return encoding
     match = _DECLARATION.match(data[:512])
