@@ -90,6 +90,27 @@ def test_nitf_ap_without_doc_id_uses_file_name():
     assert len(article.body.split("\n\n")) > 20
 
 
+def test_datelines_leave_out_the_agency_credit():
+    nitf = (b'<nitf><body><body.head><hedline><hl1>Markets</hl1></hedline><dateline>'
+            b'<location>NEW YORK</location> (AP) _</dateline></body.head><body.content>'
+            b'<p>Shares rose.</p></body.content></body></nitf>')
+    g2 = (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:1">'
+          b'<contentMeta><headline>Markets</headline><dateline>ROME, Oct 11 (ANSA) -'
+          b'</dateline></contentMeta><contentSet><inlineData contenttype="text/plain">'
+          b'Shares rose.</inlineData></contentSet></newsItem>')
+    for name, data, place in (("nitf.xml", nitf, "NEW YORK"), ("g2.xml", g2, "ROME")):
+        (article,), _ = read(name, data)
+        assert article.dateline == place
+
+
+def test_a_nitf_document_with_a_warning_is_still_the_first():
+    data = (b'<nitf><body><body.head><hedline><hl1>Caf&foo; news</hl1></hedline>'
+            b'</body.head><body.content><p>Text.</p></body.content></body></nitf>')
+    (article,), rejections = read("one.xml", data)
+    assert [r.severity for r in rejections] == ["warning"]
+    assert article.position == ""
+
+
 def test_nitf_efe():
     article = only(sample("nitf/efe_nitf.xml"), "nitf")
     assert article.id == "efe:22751909"

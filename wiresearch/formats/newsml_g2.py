@@ -137,7 +137,8 @@ def _byline(content_meta) -> str:
 def _dateline(content_meta) -> str:
     if content_meta is None:
         return ""
-    dateline = xmldoc.text(xmldoc.child(content_meta, "dateline"))
+    dateline = provenance.without_credit(xmldoc.text(xmldoc.child(content_meta,
+                                                                  "dateline")))
     if dateline and not TIMESTAMP.match(dateline):
         return dateline
     located = xmldoc.child(content_meta, "located")

@@ -27,10 +27,12 @@ def sniff(source: SourceFile, text_head: str) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
-    for number, item in enumerate(xmldoc.items(source, ["nitf"]), start=1):
-        if isinstance(item, Rejection):
+    number = 0
+    for item in xmldoc.items(source, ["nitf"]):
+        if isinstance(item, Rejection):  # a warning is no document: count only those
             yield item
             continue
+        number += 1
         position = f"document {number}" if number > 1 else ""
         try:
             yield record(item, source, position)
@@ -156,4 +158,5 @@ def _dateline(body_head) -> str:
         if markup.localname(element) != "story.date":
             parts.append("".join(element.itertext()))
         parts.append(element.tail or "")
-    return markup.collapse(" ".join(parts))
+    # `NEW YORK (AP) _`: the credit is the agency's, not the place's.
+    return provenance.without_credit(markup.collapse(" ".join(parts)))
