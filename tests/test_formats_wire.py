@@ -458,6 +458,25 @@ def test_json_lines_whose_first_lines_are_broken_keep_the_rest():
     assert [r.position for r in rejections] == ["line 1", "line 2"]
 
 
+@pytest.mark.parametrize("body", ["<p>He came.</p>", "He came."])
+def test_json_headlines_written_as_html_text_are_read_as_text(body):
+    record = {"id": 7, "title": {"rendered": "Trump&#8217;s visit &amp; AT&T"},
+              "content": body}
+    (article,), _ = read("posts.json", json.dumps([record]).encode(),
+                         field_map={"headline": "title.rendered"})
+    assert article.headline == "Trump\u2019s visit & AT&T"
+
+
+def test_a_json_feed_with_a_title_of_its_own_gives_its_items():
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Example Wire feed",
+            "items": [{"id": "1", "title": "Gold falls", "content_text": "Gold fell."},
+                      {"id": "2", "title": "Oil rises", "content_text": "Oil rose."}]}
+    articles, rejections = read("feed.json", json.dumps(feed).encode())
+    assert [(a.headline, a.body) for a in articles] == [("Gold falls", "Gold fell."),
+                                                        ("Oil rises", "Oil rose.")]
+    assert rejections == []
+
+
 def test_json_array_with_field_map_and_nested_keys():
     records = [{"hed": "Floods in Dhaka", "story": {"text": "Rain fell for days."},
                 "when": "2020-07-14", "where": "Bangladesh", "ref": 17}]

@@ -29,8 +29,8 @@ COLLECTION = "json"
 # without regard to case).
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "headline": ("headline", "title", "hed", "heading"),
-    "body": ("body", "text", "content", "body_text", "article", "story", "full_text",
-             "fulltext", "articlebody", "description", "summary"),
+    "body": ("body", "text", "content", "content_text", "body_text", "article", "story",
+             "full_text", "fulltext", "articlebody", "description", "summary"),
     "body_html": ("body_html", "content_html", "html", "body_xhtml"),
     "date": ("date", "published", "published_at", "publishedat", "pubdate", "pub_date",
              "datepublished", "date_published", "publication_date", "created", "created_at",
@@ -201,8 +201,9 @@ def wrapped_list(value: dict) -> list | None:
     """The list of records an envelope object carries (`{"total": 1, "items": [...]}`),
     or None when the object is a record itself."""
     lower = {key.lower(): key for key in value}
-    if any(key in lower for key in ("headline", "title", "body", "text", "body_html",
-                                    "headlines", "bodies")):
+    # A feed has a title of its own (JSON Feed: {"title": "...", "items": [...]}); a
+    # story with a text is no envelope.
+    if any(key in lower for key in ("body", "text", "body_html", "bodies", "content")):
         return None
     for key in WRAPPERS:
         found = value.get(lower.get(key, key))
@@ -315,6 +316,9 @@ def _record(value: dict, source: SourceFile, position: str, number: int
                         f"record has no headline or text: {hint}")
         return
     byline = ", ".join(strings(_field(value, "byline", field_map)))
+    # Web exports write headlines as HTML text ("Trump&#8217;s visit &amp; more",
+    # WordPress's title.rendered), whether or not the body is HTML.
+    headline, byline = html.unescape(headline), html.unescape(byline)
     if is_markup:
         headline, byline = html.escape(headline), html.escape(byline)
     source_name = " ".join(strings(_field(value, "source", field_map))[:1])
