@@ -138,3 +138,14 @@ def test_a_body_that_looks_like_a_path_is_text_and_says_nothing(text):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert strip_markup(text) == text
+
+
+@pytest.mark.parametrize("html, body", [
+    # A CMS wraps lines with one <br>: still one paragraph.
+    ("<p>the next few days the <br />fire situation is <br/>likely to worsen</p><p>Two.</p>",
+     "the next few days the fire situation is likely to worsen\n\nTwo."),
+    # Two in a row separate paragraphs.
+    ("One.<br><br>Two.<br />\n<br/>Three.", "One.\n\nTwo.\n\nThree."),
+])
+def test_html_line_breaks_wrap_lines_and_two_separate_paragraphs(html, body):
+    assert clean_body(html, markup=True) == body

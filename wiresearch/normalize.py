@@ -75,10 +75,27 @@ def strip_markup(fragment: str) -> str:
         soup = BeautifulSoup(fragment, "html.parser")
     for tag in soup(["script", "style"]):
         tag.decompose()
-    for tag in soup.find_all(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr",
-                              "blockquote", "pre"]):
+    # A lone <br> wraps a line inside a paragraph (CMS bodies break every few words);
+    # two in a row separate paragraphs, as a block element does.
+    breaks = soup.find_all("br")
+    separating = [_next_to_a_break(tag) for tag in breaks]
+    for tag, separates in zip(breaks, separating, strict=True):
+        tag.replace_with("\n\n" if separates else " ")
+    for tag in soup.find_all(["p", "div", "li", "h1", "h2", "h3", "h4", "tr", "blockquote",
+                              "pre"]):
         tag.insert_before("\n\n")
     return soup.get_text()
+
+
+def _next_to_a_break(tag) -> bool:
+    """Whether another <br> stands right before or after `tag` (spaces between)."""
+    for step in ("next_sibling", "previous_sibling"):
+        found = getattr(tag, step)
+        while isinstance(found, str) and not found.strip():
+            found = getattr(found, step)
+        if getattr(found, "name", None) == "br":
+            return True
+    return False
 
 
 def paragraphs(text: str) -> list[str]:
