@@ -12,12 +12,17 @@ from wiresearch import places
     ("hong-kong", "HK"), ("ivory-coast", "CI"), ("burma", "MM"), ("GBR", "GB"),
     ("United States", "US"), ("Côte d'Ivoire", "CI"), ("Korea, Republic of", "KR"),
     ("Republic of Korea", "KR"),
+    # Names as people and agencies write them: with "the", "St", or the label we show.
+    ("Democratic Republic of the Congo", "CD"), ("DR Congo", "CD"), ("Bosnia", "BA"),
+    ("The Netherlands", "NL"), ("the Philippines", "PH"), ("St Lucia", "LC"),
+    ("St. Kitts and Nevis", "KN"), ("Republic of Ireland", "IE"), ("Congo", "CG"),
 ])
 def test_country_codes_from_wire_spellings_names_and_codes(text, code):
     assert places.country_code(text) == code
 
 
-@pytest.mark.parametrize("text", ["", "Narnia", "european community", "---"])
+@pytest.mark.parametrize("text", ["", "Narnia", "european community", "---", "the",
+                                  "The Hague"])
 def test_non_countries_have_no_code(text):
     assert places.country_code(text) is None
 
@@ -42,6 +47,11 @@ def test_every_iso_country_but_antarctica_has_one_m49_region():
 ])
 def test_regions_come_from_un_m49(codes, regions):
     assert places.regions_of(codes) == regions
+
+
+def test_every_label_shown_is_a_name_that_finds_its_country():
+    for code in places.LABELS:
+        assert places.country_code(places.country_label(code)) == code
 
 
 def test_labels_read_like_names():

@@ -40,6 +40,9 @@ ALIASES = {
     "british virgin islands": "VG", "congo": "CG", "brunei": "BN", "palestine": "PS",
     "antigua": "AG", "the gambia": "GM", "the bahamas": "BS", "micronesia": "FM", "kosovo": "XK",
     "south korea": "KR", "north korea": "KP", "korea": "KR",
+    "dr congo": "CD", "drc": "CD", "democratic republic of congo": "CD",
+    "congo kinshasa": "CD", "congo brazzaville": "CG", "bosnia": "BA",
+    "republic of ireland": "IE", "eire": "IE",
 }
 
 # Display labels where ISO's name is not what a reader expects to see.
@@ -51,6 +54,9 @@ LABELS = {
     "MK": "North Macedonia", "XK": "Kosovo", "PS": "Palestine", "BN": "Brunei",
     "FM": "Micronesia", "VI": "US Virgin Islands", "VG": "British Virgin Islands",
 }
+
+
+_SAINT = re.compile(r"\bst (?=\w)")
 
 
 def _fold_name(text: str) -> str:
@@ -103,6 +109,12 @@ def _name_table() -> dict[str, str]:
             if name:
                 table[_fold_name(name)] = code
     table.update({key: code for key, code in ALIASES.items()})
+    # The labels shown are names to look up too ("DR Congo").
+    table.update({_fold_name(label): code for code, label in LABELS.items()})
+    # "Congo, The Democratic Republic of the" is written without its "the" too.
+    for key, code in list(table.items()):
+        if key.startswith("the "):
+            table.setdefault(key.removeprefix("the "), code)
     return table
 
 
@@ -116,7 +128,12 @@ def country_code(text: str) -> str | None:
     key = _fold_name(text)
     if not key:
         return None
-    return _name_table().get(key)
+    table = _name_table()
+    found = table.get(key)
+    if found is None:
+        # "The Netherlands", "the Philippines"; "St Lucia", "St. Kitts and Nevis".
+        found = table.get(_SAINT.sub("saint ", key.removeprefix("the ")))
+    return found
 
 
 def region_of(code: str) -> str | None:
