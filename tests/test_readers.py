@@ -164,6 +164,18 @@ def test_countrywire_file_with_two_stories_gives_two_articles(tmp_path):
     assert all(a.countries == ("FR",) for a in articles)
 
 
+def test_countrywire_headline_with_a_colon_is_a_story_not_a_region(tmp_path):
+    path = tmp_path / "cw.txt"
+    path.write_text(
+        "Country Wire\n\n    Venezuela: Maduro tightens grip\n\n    Americas: Venezuela\n\n"
+        "    Venezuela: Maduro tightens grip\n\n    Maduro moved on Monday.\n\n"
+        "    The opposition said no.\n", encoding="utf-8")
+    (article,) = [normalize(r).article for r in records(read(path))]
+    assert article.headline == "Venezuela: Maduro tightens grip"
+    assert article.body == "Maduro moved on Monday.\n\nThe opposition said no."
+    assert article.countries == ("VE",)
+
+
 def test_countrywire_in_a_detected_encoding_says_so(tmp_path):
     text = (DATA / "countrywire" / "000_3e0ea549a971dbf5.txt").read_text("utf-8")
     path = tmp_path / "cw.txt"

@@ -59,7 +59,10 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
     digest = blocks.pop(0)
     headlines = {_key(part) for part in digest.split(";") if part.strip()}
     places: list[str] = []
-    while blocks and _REGION_LINE.match(blocks[0].strip()):
+    # Region blocks end where a story starts: a headline may hold a colon too
+    # ("Venezuela: Maduro tightens grip").
+    while (blocks and _key(blocks[0]) not in headlines
+           and _REGION_LINE.match(blocks[0].strip())):
         for line in blocks.pop(0).splitlines():
             match = _REGION_LINE.match(line.strip())
             if match:
