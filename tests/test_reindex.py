@@ -239,6 +239,24 @@ def test_a_crash_at_each_commit_step_loses_nothing(site, point):
     assert check.ok and not check.missing and not check.orphaned
 
 
+def test_a_terminated_run_is_logged_lets_go_of_its_lock_and_loses_nothing(site):
+    # SIGTERM is what cron's and systemd's timeouts send.
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    shutil.copytree(DATA / "bbc", site / "src" / "bbc2")
+    stopped = wiresearch("reindex", "--config", config,
+                         env={"WIRESEARCH_FAULT": "engine-committed:SIGTERM"})
+    assert stopped.returncode == 128 + signal.SIGTERM
+    assert stopped.stderr.strip() == "wiresearch: error: terminated"
+    logged = [json.loads(line) for line in
+              (site / "index" / "runs.log").read_text().splitlines()]
+    assert logged[-1]["status"] == "interrupted"
+    finished = wiresearch("reindex", "--config", config, "--wait", "0")
+    assert finished.returncode == 0, finished.stderr
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1041
+
+
 def test_a_crash_before_the_switch_leaves_the_live_generation(site):
     config = site / "wiresearch.toml"
     assert wiresearch("reindex", "--config", config).returncode == 0

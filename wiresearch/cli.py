@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -47,6 +48,12 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+def _terminate(_signal_number, _frame) -> None:
+    from .errors import Terminated
+
+    raise Terminated
+
+
 class _ReaderGone(Exception):
     """The reader of our output (head, less) went away: not an error. (Not an OSError,
     which click would turn into exit 1 itself.)"""
@@ -63,7 +70,7 @@ class Group(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
-        from .errors import WiresearchError
+        from .errors import Terminated, WiresearchError
 
         for arg in sys.argv[1:] if args is None else args:
             if isinstance(arg, str) and not arg.isascii():
@@ -74,6 +81,7 @@ class Group(click.Group):
                     # can print, store or look up.
                     printable = os.fsencode(arg).decode("utf-8", "backslashreplace")
                     _fail(f"argument '{printable}' is not valid UTF-8", 2)
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             result = super().main(args=args, prog_name=prog_name or "wiresearch",
                                   complete_var=complete_var, standalone_mode=False, **extra)
@@ -85,6 +93,8 @@ class Group(click.Group):
             _fail("aborted", 130)
         except WiresearchError as error:
             _fail(str(error), error.exit_code)
+        except Terminated:
+            _fail("terminated", 128 + signal.SIGTERM)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except (BrokenPipeError, _ReaderGone):

@@ -4,6 +4,13 @@ it as one line and exits with the class's exit code."""
 from __future__ import annotations
 
 
+class Terminated(BaseException):
+    """SIGTERM (a cron or systemd timeout, `kill`): the command line stops on it as on
+    Ctrl-C, so that the nightly job logs the run as interrupted and lets go of the
+    index's lock instead of dying where it stands. Not an Exception, which error
+    handling would catch, nor a KeyboardInterrupt, which click reports as "aborted"."""
+
+
 class WiresearchError(Exception):
     """Base of every error wiresearch reports to a user."""
 

@@ -18,7 +18,7 @@ from . import nodes
 from .catalog import Catalog, FileEntry
 from .config import Config
 from .engine import engine_class
-from .errors import IndexNotFoundError, UsageError
+from .errors import IndexNotFoundError, Terminated, UsageError
 from .indexdir import IndexDir
 from .ingest import JOURNAL_FILE, IndexReport, Ingester
 
@@ -52,7 +52,7 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
                 engine=None if index_dir.exists() else config.engine)
         except BaseException as error:
             if index_dir.path.is_dir():
-                interrupted = isinstance(error, (KeyboardInterrupt, SystemExit))
+                interrupted = isinstance(error, (KeyboardInterrupt, SystemExit, Terminated))
                 index_dir.append_run_log({
                     "started": started, "status": "interrupted" if interrupted else "failed",
                     "error": str(error) or repr(error), "config": str(config.file)})
