@@ -269,6 +269,19 @@ def test_a_crash_before_the_switch_leaves_the_live_generation(site):
     assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000003"]
 
 
+def test_the_next_run_deletes_what_a_killed_rebuild_left(site):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    crashed = wiresearch("reindex", "--config", config, "--full",
+                         env={"WIRESEARCH_FAULT": "generation-built"})
+    assert crashed.returncode == -signal.SIGKILL
+    assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000002"]
+    assert wiresearch("reindex", "--config", config, "--dry-run").returncode == 0
+    assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000002"]
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    assert IndexDir(site / "index").generations() == ["gen-000001"]
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_loses_or_breaks_the_index(tmp_path, engine_name):
     reuters = corpus("reuters21578")

@@ -397,6 +397,10 @@ class Ingester:
             generation = self.index_dir.path / live
             backend = engine_type.open(generation)
             fresh = False
+            if not dry_run:
+                # A rebuild killed before its switch left its generation behind: a
+                # copy of the index's size, until now kept until the next rebuild.
+                self.index_dir.prune(keep_previous=True)
         catalog = Catalog(generation)
         try:
             self._run(report, tasks, backend, catalog, generation, fresh, dry_run,
