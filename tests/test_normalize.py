@@ -10,6 +10,7 @@ from wiresearch.normalize import (
     clean_body,
     clean_dateline,
     clean_text,
+    clean_topics,
     normalize,
     paragraphs,
     strip_markup,
@@ -149,3 +150,9 @@ def test_a_body_that_looks_like_a_path_is_text_and_says_nothing(text):
 ])
 def test_html_line_breaks_wrap_lines_and_two_separate_paragraphs(html, body):
     assert clean_body(html, markup=True) == body
+
+
+def test_spellings_of_one_topic_are_kept_once():
+    # One story counted once in the topic facet, which takes them as one value.
+    assert clean_topics(("economy, business and finance", "Economy  business and finance",
+                         "economy", "ECONOMY")) == ("economy, business and finance", "economy")

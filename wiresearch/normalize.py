@@ -12,6 +12,7 @@ from hashlib import blake2b
 
 from . import analysis, duplicates, places
 from .dates import AbsurdDate, parse_source_date
+from .facets import spelling_key
 from .model import Article, RawRecord, format_date
 
 # C0 and C1 control characters other than newline and tab; Reuters carries &#2; &#3;
@@ -152,12 +153,14 @@ def map_countries(place_names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def clean_topics(topics: tuple[str, ...]) -> tuple[str, ...]:
-    result: list[str] = []
+    """Topics in lower case, each once: spellings that differ only in commas or spaces
+    (`a, b` and `a b`) are one topic, as facets and filters take them."""
+    result: dict[str, str] = {}
     for topic in topics:
         value = " ".join(clean_text(topic).split()).lower()
-        if value and value not in result:
-            result.append(value)
-    return tuple(result)
+        if value:
+            result.setdefault(spelling_key(value), value)
+    return tuple(result.values())
 
 
 def derive_headline(body: str) -> str:
