@@ -219,6 +219,8 @@ class Archive:
         # needs its pool, and the page when it reaches past it.
         pool = max(wanted * 3 if request.collapse else wanted,
                    RECENT_POOL if request.recent else 50)
+        # Never more than there are articles (--page 600000 asked for billions).
+        pool = min(pool, max(searcher.doc_count(), 1))
         while True:
             total, stored, counts = searcher.search_faceted(query, request.sort, 0, pool,
                                                             facets)
@@ -234,7 +236,7 @@ class Archive:
                 groups.setdefault(hit.cluster, hit)
             if len(groups) >= wanted or len(stored) >= total:
                 break
-            pool *= 4
+            pool = min(pool * 4, max(total, 1))
         page = list(groups.values())[request.offset:wanted]
         members = self._copies(searcher, query, {hit.cluster for hit in page})
         return total, [(hit, sorted(member for member in members[hit.cluster]

@@ -463,6 +463,9 @@ class TantivySearcher(EngineSearcher):
         if offset >= self._searcher.num_docs:
             # Past every match: tantivy would make room for offset + limit hits first.
             return self._searcher.search(compiled, limit=1, count=True).count, []
+        # tantivy reserves room for every hit asked for before it searches: a deep
+        # page's worth aborts the process when the memory is not there.
+        limit = min(limit, self._searcher.num_docs - offset)
         if sort == "relevance":
             result = self._searcher.search(compiled, limit=max(limit, 1), offset=offset,
                                            count=True)
