@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import DATA
-from wiresearch import Archive
+from wiresearch import Archive, SearchRequest
 from wiresearch.archive import RECENT_POOL
 from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
 from wiresearch.model import Hit
@@ -136,6 +136,18 @@ def test_spellings_of_a_source_are_one_value(tmp_path, engine_name):
     shown = archive.search("*", facets=["source"]).facets["source"]
     assert [(bucket.value, bucket.count) for bucket in shown] == [
         ("Daily Planet", 3), ("AP", 1)]
+
+
+def test_a_search_request_takes_one_string_as_one_value(sample_archive):
+    # As Archive.search does: `sources="bbc"` is BBC, not "b", "b" and "c".
+    by_keywords = sample_archive.search("", sources="bbc", facets="topic")
+    request = SearchRequest(sources="bbc", facets="topic")
+    assert request.sources == ("bbc",) and request.facets == ("topic",)
+    assert sample_archive.run(request).to_dict() == by_keywords.to_dict()
+    assert by_keywords.total > 0 and by_keywords.facets["topic"]
+    assert SearchRequest(countries="US").countries == ("US",)
+    assert sample_archive.run(SearchRequest(topics=["tea"])).total == \
+        sample_archive.search("*", topics="tea").total > 0
 
 
 def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):

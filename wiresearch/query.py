@@ -49,6 +49,16 @@ class SearchRequest:
     # Re-rank the best matches with words of the best few (pseudo-relevance feedback).
     expand: bool = False
 
+    def __post_init__(self) -> None:
+        # One string is one value (`sources="bbc"`, not "b", "b", "c"), as Archive.search
+        # takes it; a list is as good as a tuple.
+        for name in ("countries", "regions", "sources", "topics", "facets"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif value is None or isinstance(value, list):
+                object.__setattr__(self, name, tuple(value or ()))
+
     def validate(self) -> None:
         if not isinstance(self.query, str):
             raise UsageError(f"a query is a string, not {self.query!r}")
