@@ -101,6 +101,17 @@ def test_prefix_and_fuzzy():
     assert parsed.prefixes == {"export"} and ("lavrov", 2) in parsed.fuzzy
 
 
+@pytest.mark.parametrize("text", ["oil NOT headline:prices", "oil -prices", "oil -(price* gas~)",
+                                  'oil NOT "prices rise"'])
+def test_excluded_words_are_not_highlighted(text):
+    parsed = parse(text)
+    assert (parsed.terms, parsed.prefixes, parsed.fuzzy) == ({"oil"}, set(), set())
+
+
+def test_a_word_excluded_and_wanted_is_highlighted_where_wanted():
+    assert parse("-prices oil prices").terms == {"oil", "price"}
+
+
 def test_a_prefix_finds_the_word_it_is_made_of():
     # The index holds stems: terms starting "economy" miss economy itself ("economi").
     body = parse("economy*").node.children[1]

@@ -303,7 +303,11 @@ class Parser:
             if following is None or following.kind in ("RPAREN", "OR", "AND"):
                 raise QueryError(f"{token.text} needs something after it", self.text,
                                  token.start)
+            # An excluded word is in no match: snippets must not mark it.
+            shown = (set(self.result.terms), set(self.result.prefixes),
+                     set(self.result.fuzzy))
             inner = self._unary(fields)
+            self.result.terms, self.result.prefixes, self.result.fuzzy = shown
             return None if inner is None else nodes.Not(inner)
         if token.kind == "PLUS":
             return self._unary(fields)
