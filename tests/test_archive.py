@@ -355,6 +355,22 @@ def test_similar_finds_related_stories_not_copies(sample_archive):
     assert "reuters21578:275" in [hit.id for hit in cocoa.hits]
 
 
+def test_similar_folds_the_copies_of_what_it_finds_when_asked(sample_archive):
+    plain = sample_archive.similar("reuters21578:347", limit=10)
+    folded = sample_archive.similar("reuters21578:347", limit=10, collapse=True,
+                                    facets="country")
+    assert folded.collapsed and folded.total == plain.total
+    assert folded.facets["country"] == sample_archive.similar(
+        "reuters21578:347", limit=10, facets="country").facets["country"]
+    shown = [hit.id for hit in folded.hits]
+    copies = [copy for hit in folded.hits for copy in hit.duplicates]
+    assert "reuters21578:240" in copies and "reuters21578:240" not in shown
+    assert not set(copies) & set(shown)
+    # Folding only takes copies out: the order of the rest is kept.
+    kept = [hit.id for hit in plain.hits if hit.id not in copies]
+    assert shown[:len(kept)] == kept[:len(shown)]
+
+
 def test_timeline_buckets_sum_to_the_total(sample_archive):
     by_day = sample_archive.timeline("oil", by="day")
     assert sum(b.count for b in by_day.buckets) == by_day.total - by_day.undated

@@ -317,11 +317,14 @@ class Archive:
         return stored.article
 
     def similar(self, article_id: str, *, limit: int = 10, facets: str | Iterable[str] = (),
-                facet_size: int = 10) -> Results:
-        """Articles most like `article_id` by content, its own copies left out."""
+                facet_size: int = 10, collapse: bool = False) -> Results:
+        """Articles most like `article_id` by content, its own copies left out;
+        `collapse` folds the copies of each story found, as in a search."""
         _check_id(article_id)
         names = _several(facets)
-        SearchRequest(limit=limit, facets=names, facet_size=facet_size).validate()
+        request = SearchRequest(limit=limit, facets=names, facet_size=facet_size,
+                                collapse=collapse)
+        request.validate()
         searcher = self._reader()
         stored = searcher.get(article_id)
         if stored is None:
@@ -336,13 +339,19 @@ class Archive:
         shoulds = tuple(word_query(term, weight / heaviest) for term, weight in top)
         query = nodes.And((nodes.Or(shoulds), nodes.Not(nodes.Term("cluster", stored.cluster)),
                            nodes.Not(nodes.Term("id", article_id))))
-        total, hits = searcher.search(query, "relevance", 0, limit)
         highlighter = Highlighter({term for term, _w in top})
-        facet_lists = {name: facet_named(name).buckets(
-            searcher.facet_counts(query, facet_named(name).field), facet_size)
-            for name in dict.fromkeys(names)}
+        names = list(dict.fromkeys(names))
+        total, page_hits, counts = self._page(
+            searcher, query, request, [(facet_named(name).field, query) for name in names])
+        hits = []
+        for stored_hit, copies in page_hits:
+            hit = self._hit(stored_hit, highlighter)
+            hit.duplicates = copies
+            hits.append(hit)
+        facet_lists = {name: facet_named(name).buckets(found, facet_size)
+                       for name, found in zip(names, counts, strict=True)}
         return Results(query=f"similar:{article_id}", total=total, page=1, limit=limit,
-                       hits=[self._hit(hit, highlighter) for hit in hits], facets=facet_lists)
+                       hits=hits, facets=facet_lists, collapsed=collapse)
 
     def timeline(self, query: str = "", *, by: str = "month", countries: str | Iterable[str] = (),
                  regions: str | Iterable[str] = (), sources: str | Iterable[str] = (),

@@ -366,12 +366,15 @@ def timeline(ctx, query, by, countries, regions, sources, topics, date_from, dat
 @cli.command()
 @click.argument("article_id", metavar="ID")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--collapse/--no-collapse", default=None,
+              help="Fold copies of the same story (default: on for text, off for --json).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def similar(ctx, article_id, limit, as_json):
+def similar(ctx, article_id, limit, collapse, as_json):
     """Stories most like ID by content (its own copies left out)."""
     with _archive(ctx) as archive:
-        results = archive.similar(article_id, limit=limit)
+        results = archive.similar(article_id, limit=limit,
+                                  collapse=not as_json if collapse is None else collapse)
     if as_json:
         _print_json(results.to_dict())
     else:
