@@ -282,6 +282,19 @@ def test_the_next_run_deletes_what_a_killed_rebuild_left(site):
     assert IndexDir(site / "index").generations() == ["gen-000001"]
 
 
+def test_a_generation_number_is_never_used_twice(site):
+    # Rolled back from, then deleted by the next run: the next rebuild takes a new name,
+    # so that an Archive that had opened the deleted one cannot take it for its own.
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    assert wiresearch("reindex", "--config", config, "--full").returncode == 0
+    assert wiresearch("--index", site / "index", "rollback").returncode == 0
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    assert IndexDir(site / "index").generations() == ["gen-000001"]
+    rebuilt = wiresearch("reindex", "--config", config, "--full", "--json")
+    assert json.loads(rebuilt.stdout)["generation"] == "gen-000003"
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_loses_or_breaks_the_index(tmp_path, engine_name):
     reuters = corpus("reuters21578")

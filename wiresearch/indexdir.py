@@ -7,6 +7,7 @@
       gen-000001/       the previous one, kept for `wiresearch rollback`
       writer.lock       held (flock) by the one process allowed to write
       runs.log          one JSON line per reindex run
+      LAST              the newest generation's name ever made: numbers are not reused
 
 Readers read CURRENT once when they open, so a rebuild that switches CURRENT never
 shows them a half-built generation.
@@ -28,6 +29,7 @@ from .errors import IndexNotFoundError, LockedError, UsageError
 
 META_FILE = "wiresearch.json"
 CURRENT_FILE = "CURRENT"
+LAST_FILE = "LAST"
 LOCK_FILE = "writer.lock"
 RUN_LOG = "runs.log"
 FORMAT_VERSION = 1
@@ -119,11 +121,22 @@ class IndexDir:
 
     # Changing generations (only under the writer lock)
     def new_generation(self) -> Path:
-        existing = [int(_GENERATION.match(name).group(1)) for name in self.generations()]
+        # A number is never used twice, though its generation may be deleted (rolled back
+        # from, or left by a killed rebuild): a reader that opened it must not take
+        # another generation of that name for the one it has.
+        names = [*self.generations(), self._last_made()]
+        existing = [int(match.group(1)) for name in names if (match := _GENERATION.match(name))]
         name = f"gen-{(max(existing, default=0) + 1):06d}"
         folder = self.path / name
         folder.mkdir()
+        _write_atomically(self.path / LAST_FILE, name + "\n")
         return folder
+
+    def _last_made(self) -> str:
+        try:
+            return (self.path / LAST_FILE).read_text("utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return ""
 
     def switch_to(self, generation: Path) -> None:
         _write_atomically(self.path / CURRENT_FILE, generation.name + "\n")
