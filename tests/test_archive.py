@@ -136,6 +136,7 @@ def test_spellings_of_a_source_are_one_value(tmp_path, engine_name):
     shown = archive.search("*", facets=["source"]).facets["source"]
     assert [(bucket.value, bucket.count) for bucket in shown] == [
         ("Daily Planet", 3), ("AP", 1)]
+    assert archive.stats()["sources"] == {"Daily Planet": 3, "AP": 1}
 
 
 def test_a_search_request_takes_one_string_as_one_value(sample_archive):

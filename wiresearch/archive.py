@@ -425,6 +425,7 @@ class Archive:
         from .model import format_date
 
         size = sum(p.stat().st_size for p in self._generation.rglob("*") if p.is_file())
+        sources = searcher.facet_counts(nodes.MatchAll(), "source")  # spellings as one
         return {
             "index": str(self.path),
             "engine": self.index_dir.engine_name,
@@ -436,7 +437,8 @@ class Archive:
             "duplicate_groups": len(catalog.cluster_sizes()),
             "oldest": format_date(oldest[0].article.date) if oldest else None,
             "newest": format_date(newest[0].article.date) if newest else None,
-            "sources": searcher.facet_counts(nodes.MatchAll(), "source"),
+            "sources": {bucket.value: bucket.count for bucket in facet_named("source").buckets(
+                sources, max(len(sources), 1))},
             "size_bytes": size,
             "created": self.index_dir.meta().get("created"),
         }
