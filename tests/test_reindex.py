@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from tests.conftest import DATA, corpus
 from wiresearch import Archive, reindex
 from wiresearch.cli import cli
 from wiresearch.config import load_config
-from wiresearch.errors import ConfigError, LockedError
+from wiresearch.errors import ConfigError, LockedError, WiresearchError
 from wiresearch.indexdir import IndexDir
 
 REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
@@ -429,6 +430,89 @@ def test_check_finds_and_repairs_damage(site):
     assert reindex.check(index_dir).ok
     with Archive(site / "index") as archive:
         assert archive.get("reuters21578:7")
+
+
+def test_repairing_an_orphan_reads_its_file_again(site):
+    # An article the engine holds and the catalog does not (a run stopped between its
+    # commits): repair takes it out and the next run puts it back from its file.
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    catalog = sqlite3.connect(index_dir.current() / "catalog.sqlite")
+    with catalog:
+        catalog.execute("DELETE FROM docs WHERE id = 'bbc:sport/002'")
+    catalog.close()
+    damaged = reindex.check(index_dir)
+    assert damaged.orphaned == ["bbc:sport/002"]
+    assert reindex.check(index_dir, repair=True).repaired
+    report = reindex.run(config)
+    assert report.added == 1
+    assert reindex.check(index_dir).ok
+    with Archive(site / "index") as archive:
+        assert archive.get("bbc:sport/002")
+        assert archive.search("*").total == 1021
+
+
+def test_check_refuses_to_repair_without_a_catalog(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    (index_dir.current() / "catalog.sqlite").unlink()
+    for repair in (False, True):
+        with pytest.raises(WiresearchError, match="catalog .* is missing"):
+            reindex.check(index_dir, repair=repair)
+    assert not (index_dir.current() / "catalog.sqlite").exists()
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1021
+
+
+def test_check_waits_for_a_run_in_progress_instead_of_seeing_orphans(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    with index_dir.lock():
+        with pytest.raises(LockedError):
+            reindex.check(index_dir)
+        held = wiresearch("--index", site / "index", "check")
+        assert held.returncode == 75 and "locked" in held.stderr
+    assert reindex.check(index_dir).ok
+
+
+def _without_privileges() -> list[str]:
+    """A command prefix that runs a program without root's right to write anywhere."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv to drop its privileges")
+    return [setpriv, "--inh-caps=-all", "--bounding-set=-all"]
+
+
+def test_an_index_folder_its_user_may_not_write_says_so(site, engine_name):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index = site / "index"
+    prefix = _without_privileges()
+    subprocess.run(["chmod", "-R", "a-w", index], check=True)
+    try:
+        def run(*args):
+            return subprocess.run([*prefix, sys.executable, "-m", "wiresearch.cli",
+                                   "--index", str(index), *map(str, args)],
+                                  capture_output=True, text=True, timeout=300)
+
+        changed = run("index", site / "src")
+        assert changed.returncode == 1
+        assert changed.stderr.startswith("wiresearch: error: cannot write to")
+        assert run("check", "--repair").returncode == 1
+        searched = run("search", "cocoa")
+        if engine_name == "whoosh":
+            assert searched.returncode == 0 and "cocoa" in searched.stdout.lower()
+            assert run("check").returncode == 0  # a reader checks it as it stands
+        else:  # tantivy writes a lock file to read
+            assert searched.returncode == 1
+            assert "tantivy needs to write a lock file" in searched.stderr
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", index], check=True)
 
 
 @pytest.mark.parametrize("specific_first", [False, True])

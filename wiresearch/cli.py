@@ -427,15 +427,18 @@ def rollback(ctx, wait):
 
 
 @cli.command()
-@click.option("--repair", is_flag=True, help="Delete orphans, queue missing articles' files.")
+@click.option("--repair", is_flag=True,
+              help="Delete orphans and queue their files, and missing articles' files.")
+@click.option("--wait", type=click.FloatRange(0), default=0, metavar="SECONDS",
+              help="Wait up to SECONDS for a run in progress to end.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def check(ctx, repair, as_json):
+def check(ctx, repair, wait, as_json):
     """Verify the index against its catalog and say how to repair it."""
     from .indexdir import IndexDir
     from .reindex import check as run_check
 
-    report = run_check(IndexDir(ctx.obj["index"]), repair=repair)
+    report = run_check(IndexDir(ctx.obj["index"]), repair=repair, wait=wait)
     if as_json:
         _print_json(report.to_dict())
     else:

@@ -50,6 +50,10 @@ class EngineUnavailableError(WiresearchError):
     exit_code = 5
 
 
+class NotWritableError(WiresearchError):
+    """The index folder may not be written by this user (a run needs its lock file)."""
+
+
 class LockedError(WiresearchError):
     """Another process holds the index's writer lock."""
 

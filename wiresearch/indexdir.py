@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from .engine import DEFAULT_ENGINE, engine_class
-from .errors import IndexNotFoundError, LockedError, UsageError
+from .errors import IndexNotFoundError, LockedError, NotWritableError, UsageError
 
 META_FILE = "wiresearch.json"
 CURRENT_FILE = "CURRENT"
@@ -178,8 +178,13 @@ class WriterLock:
         self._handle = None
 
     def __enter__(self) -> WriterLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")
+        except PermissionError:
+            raise NotWritableError(f"cannot write to {self.path.parent} (permission denied): "
+                                   "changing an index takes its owner, or a user who may "
+                                   "write to its folder") from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -18,7 +18,13 @@ from . import nodes
 from .catalog import Catalog, FileEntry
 from .config import Config
 from .engine import engine_class
-from .errors import IndexNotFoundError, Terminated, UsageError
+from .errors import (
+    IndexNotFoundError,
+    NotWritableError,
+    Terminated,
+    UsageError,
+    WiresearchError,
+)
 from .indexdir import IndexDir
 from .ingest import JOURNAL_FILE, IndexReport, Ingester
 
@@ -133,18 +139,31 @@ class CheckReport:
 
 
 def check(index_dir: IndexDir, repair: bool = False, wait: float = 0) -> CheckReport:
-    """Compare the engine's articles with the catalog's; with `repair`, delete orphans and
-    queue the files of missing articles to be read again."""
+    """Compare the engine's articles with the catalog's, between runs (it waits `wait`
+    seconds for one to end); with `repair`, delete orphans and queue their files and
+    those of missing articles to be read again."""
     if not index_dir.exists():
         raise IndexNotFoundError(f"no index at {index_dir.path}")
-    if repair:
-        with index_dir.lock(wait):
-            return _check(index_dir, repair=True)
-    return _check(index_dir, repair=False)
+    with contextlib.ExitStack() as held:
+        try:
+            # Between runs: a run in progress holds articles its catalog has not
+            # committed yet, which would look like orphans.
+            held.enter_context(index_dir.lock(wait))
+        except NotWritableError:
+            if repair:
+                raise
+            # A reader who may not take the lock checks the index as it stands.
+        return _check(index_dir, repair=repair)
 
 
 def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
     generation = index_dir.current()
+    if not (generation / Catalog.FILE_NAME).is_file():
+        # Opening it to write would make an empty one, and every article an orphan.
+        raise WiresearchError(
+            f"the catalog of {generation} is missing, so nothing can be checked or repaired "
+            "against it: `wiresearch reindex --full` (or `index PATH --full`) rebuilds the "
+            "index from its files; nothing was changed")
     engine = engine_class(index_dir.engine_name).open(generation)
     catalog = Catalog(generation, readonly=not repair)
     try:
@@ -177,6 +196,13 @@ def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
         owner = catalog.owner(article_id)
         if owner:
             owners.setdefault(owner, []).append(article_id)
+    # An orphan's file is read again too: the run that added it may have stopped before
+    # the catalog heard of it, and the story is still in the file.
+    with engine.searcher() as searcher:
+        for article_id in report.orphaned:
+            stored = searcher.get(article_id)
+            if stored is not None and stored.article.path:
+                owners.setdefault(stored.article.path, []).append(article_id)
     catalog.begin()
     try:
         with engine.writer() as writer:

@@ -23,7 +23,7 @@ import tantivy
 from .. import nodes, ranking
 from ..analysis import is_word_char
 from ..dates import epoch_seconds
-from ..errors import IndexNotFoundError
+from ..errors import IndexNotFoundError, NotWritableError
 from ..model import Article, format_date, parse_stored_date
 from . import tantivy_analysis
 from .base import Engine, EngineSearcher, EngineWriter, Stored
@@ -667,6 +667,12 @@ def _open_error(path: Path, error: ValueError) -> Exception:
     if "FileDoesNotExist" in str(error):
         return FileNotFoundError(f"the tantivy index in {path} changed while opening: "
                                  f"{error}")
+    if "Permission denied" in str(error) or "PermissionDenied" in str(error):
+        # tantivy takes a lock file to read meta.json, even to search.
+        return NotWritableError(f"cannot open the tantivy index in {path}: tantivy needs to "
+                                "write a lock file in its folder even to search, and this user "
+                                "may not write there (search as the index's owner, or let "
+                                "this user write to the folder)")
     return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
 
 
