@@ -131,8 +131,13 @@ def test_a_rebuild_of_fewer_paths_says_what_it_dropped(tmp_path, data_copy):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy / "bbc"])
     archive.index([data_copy / "reuters21578"])
+    reuters = [str(path) for path in sorted((data_copy / "reuters21578").iterdir())]
+    # A dry run says what the rebuild would drop, and the rebuild says it too.
+    planned = archive.index([data_copy / "bbc"], full=True, dry_run=True)
+    assert (planned.deleted, planned.files_removed) == (1000, reuters)
     report = archive.index([data_copy / "bbc"], full=True)
     assert (report.added, report.deleted) == (20, 1000)
+    assert report.files_removed == reuters
 
 
 def test_the_catalog_is_left_readable_without_write_access(tmp_path):

@@ -385,6 +385,18 @@ class Ingester:
                              "nothing was changed")
         if full or live is None:
             report.full = True
+            if live is not None:
+                # A rebuild keeps only the files it finds: the others' articles go.
+                previous = Catalog(self.index_dir.path / live, readonly=True)
+                try:
+                    found_paths = {task.path for task in tasks}
+                    gone = {path: entry for path, entry in previous.files().items()
+                            if path not in found_paths}
+                finally:
+                    previous.close()
+                report.files_removed = sorted(gone)
+                if dry_run:
+                    report.deleted = sum(entry.articles for entry in gone.values())
             if dry_run:
                 report.files_new = [task.path for task in tasks]
                 return report
