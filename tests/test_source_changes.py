@@ -127,6 +127,23 @@ def test_a_copy_takes_the_place_of_a_story_whose_file_is_removed(tmp_path):
     assert archive.get("reuters21578:1").path == str(folder / "new" / "c.sgm")
 
 
+def test_a_glob_deletes_the_articles_of_its_files_that_are_gone(tmp_path, data_copy):
+    # A file one folder deeper, which glob's * does not reach (fnmatch's does).
+    deeper = data_copy / "bbc" / "sport" / "extra" / "001.txt"
+    deeper.parent.mkdir()
+    deeper.write_text("Deeper story\n\nIndexed with the whole folder.\n")
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    pattern = str(data_copy / "bbc" / "*" / "00[12].txt")
+    archive.index([pattern])
+    (data_copy / "bbc" / "tech" / "001.txt").unlink()
+    report = archive.index([pattern])
+    assert report.files_removed == [str(data_copy / "bbc" / "tech" / "001.txt")]
+    assert report.deleted == 1
+    assert archive.get("sport:extra/001")  # still there: another path's file
+    assert archive.search("*").total == 1021
+
+
 def test_a_rebuild_of_fewer_paths_says_what_it_dropped(tmp_path, data_copy):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy / "bbc"])

@@ -336,7 +336,13 @@ def _expand(pattern: str, unlisted: Callable[[OSError], None]) -> Iterator[Path]
 
 
 def _under(path: str, roots: list[str]) -> bool:
-    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+    """Whether `path` is one of `roots` or under one; a root that is a glob pattern covers
+    the paths it matches that no longer exist (fnmatch's `*` also matches a `/`, which
+    glob's does not, so an existing file there may be another path's)."""
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+               or (is_pattern(root) and fnmatch.fnmatchcase(path, root)
+                   and not os.path.exists(path))
+               for root in roots)
 
 
 class Ingester:
