@@ -283,6 +283,19 @@ def test_the_next_run_deletes_what_a_killed_rebuild_left(site):
     assert IndexDir(site / "index").generations() == ["gen-000001"]
 
 
+def test_an_archive_whose_generation_was_deleted_says_to_refresh(site):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    with Archive(site / "index") as opened:
+        assert opened.search("").total == 1021
+        for _ in range(2):  # two rebuilds: the first generation is deleted
+            assert wiresearch("reindex", "--config", config, "--full").returncode == 0
+        with pytest.raises(WiresearchError, match="refresh"):
+            opened.stats()
+        opened.refresh()
+        assert opened.stats()["generation"] == "gen-000003"
+
+
 def test_a_generation_number_is_never_used_twice(site):
     # Rolled back from, then deleted by the next run: the next rebuild takes a new name,
     # so that an Archive that had opened the deleted one cannot take it for its own.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from . import nodes
 from .dates import add_months, as_datetime
 from .engine import EngineSearcher, Stored, engine_class
-from .errors import ArticleNotFoundError, UsageError
+from .errors import ArticleNotFoundError, UsageError, WiresearchError
 from .facets import facet_named, spelling_key
 from .feedback import expanded, weighted_terms, word_query
 from .indexdir import IndexDir
@@ -109,6 +109,12 @@ class Archive:
             from .catalog import Catalog
 
             self._reader()
+            if not (self._generation / Catalog.FILE_NAME).is_file():
+                # Opened lazily: rebuilds since this Archive opened may have deleted it.
+                raise WiresearchError(
+                    f"the generation this Archive opened ({self._generation.name}) has "
+                    "been replaced and deleted by rebuilds since: call refresh() to read "
+                    "the live one")
             self._catalog = Catalog(self._generation, readonly=True)
         return self._catalog
 
