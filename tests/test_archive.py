@@ -437,3 +437,15 @@ def test_recency_orders_stories_far_older_than_its_half_life(tmp_path):
         ranked = archive.search("budget", recent="1d").hits
         assert [hit.id for hit in ranked] == newest_first
         assert [row["id"] for row in archive.export("budget", recent="1d")] == newest_first
+
+
+def test_every_error_a_user_can_meet_is_importable_from_the_package():
+    import inspect
+
+    import wiresearch
+    from wiresearch import errors
+
+    for name, value in vars(errors).items():
+        if inspect.isclass(value) and issubclass(value, errors.WiresearchError):
+            assert getattr(wiresearch, name) is value, name
+            assert name in wiresearch.__all__

@@ -24,6 +24,11 @@ _EXPORTS = {
     "QueryError": "wiresearch.errors",
     "UsageError": "wiresearch.errors",
     "LockedError": "wiresearch.errors",
+    "IndexNotFoundError": "wiresearch.errors",
+    "ArticleNotFoundError": "wiresearch.errors",
+    "EngineUnavailableError": "wiresearch.errors",
+    "NotWritableError": "wiresearch.errors",
+    "ConfigError": "wiresearch.errors",
 }
 
 __all__ = list(_EXPORTS)
