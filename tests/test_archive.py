@@ -164,6 +164,13 @@ def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
     lambda a: a.search(["cocoa"]), lambda a: a.search("cocoa", recent=30),
     lambda a: a.get(None), lambda a: a.similar(5), lambda a: a.timeline("oil", topics=[1]),
     lambda a: a.similar("reuters21578:1", limit=0), lambda a: a.export("oil", fields=5),
+    lambda a: next(a.export("oil", fields=[])), lambda a: a.search("oil", collapse="no"),
+    lambda a: a.search("oil", limit=True), lambda a: a.search("oil", expand=1),
+    # A SearchRequest made by hand is checked the same way.
+    lambda a: a.run(SearchRequest(query="oil", countries=5)),
+    lambda a: a.run(SearchRequest(query="oil", countries=[5])),
+    lambda a: a.run(SearchRequest(query="oil", sources=[None])),
+    lambda a: Archive(5),
 ])
 def test_arguments_of_the_wrong_kind_are_usage_errors(sample_archive, call):
     with pytest.raises(UsageError):
@@ -365,7 +372,9 @@ def test_similar_folds_the_copies_of_what_it_finds_when_asked(sample_archive):
         "reuters21578:347", limit=10, facets="country").facets["country"]
     shown = [hit.id for hit in folded.hits]
     copies = [copy for hit in folded.hits for copy in hit.duplicates]
-    assert "reuters21578:240" in copies and "reuters21578:240" not in shown
+    # 230 and 240 are one story (which is shown depends on the engine's order of ties).
+    pair = {"reuters21578:230", "reuters21578:240"}
+    assert len(pair & set(shown)) == 1 and len(pair & set(copies)) == 1
     assert not set(copies) & set(shown)
     # Folding only takes copies out: the order of the rest is kept.
     kept = [hit.id for hit in plain.hits if hit.id not in copies]

@@ -54,6 +54,8 @@ class Archive:
     index is created by the first `index()`."""
 
     def __init__(self, path: str | os.PathLike | None = None):
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise UsageError(f"an index path is a string or a path, not {path!r}")
         self.index_dir = IndexDir(path if path is not None else default_index_path())
         self._engine = None
         self._searcher: EngineSearcher | None = None
@@ -388,7 +390,9 @@ class Archive:
         """Every matching article (not a page) as a dict of the chosen fields, streamed,
         in the order search() pages through them (`recent` as there). Bad fields,
         queries and filters raise here, before anything is streamed."""
-        chosen = _several(fields) if fields else EXPORT_FIELDS
+        chosen = EXPORT_FIELDS if fields is None else _several(fields)
+        if not chosen:
+            raise UsageError(f"no fields to export: choose from {', '.join(EXPORT_FIELDS)}")
         unknown = [name for name in chosen if name not in EXPORT_FIELDS]
         if unknown:
             raise UsageError(f"unknown field {unknown[0]!r}: choose from "

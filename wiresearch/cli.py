@@ -280,7 +280,8 @@ def _export(ctx, text, output, export_all, fields, limit, page, sort, recent, **
     with --all every match, in the same order."""
     from .archive import EXPORT_FIELDS
 
-    chosen = [name.strip() for name in fields.split(",")] if fields else list(EXPORT_FIELDS)
+    chosen = (list(EXPORT_FIELDS) if fields is None
+              else [name.strip() for name in fields.split(",") if name.strip()])
     with _archive(ctx) as archive:
         rows = archive.export(text, fields=chosen, sort=sort, recent=recent, **filters)
         if not export_all:

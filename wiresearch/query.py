@@ -62,6 +62,16 @@ class SearchRequest:
     def validate(self) -> None:
         if not isinstance(self.query, str):
             raise UsageError(f"a query is a string, not {self.query!r}")
+        for name in ("countries", "regions", "sources", "topics", "facets"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
+                raise UsageError(f"{name} takes a name or a list of names, not {values!r}")
+        for name in ("collapse", "expand"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(f"{name} is True or False, not {getattr(self, name)!r}")
+        for name in ("limit", "page", "facet_size"):
+            if isinstance(getattr(self, name), bool):  # True is an int to Python
+                raise UsageError(f"{name} takes a number, not {getattr(self, name)!r}")
         if self.recent is not None and not isinstance(self.recent, str):
             raise UsageError(f"--recent takes a half-life such as \"30d\", not {self.recent!r}")
         if self.sort not in SORTS:
