@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from tests.conftest import DATA
 from wiresearch import Archive
 from wiresearch.cli import cli
+from wiresearch.errors import UsageError
 
 REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
 
@@ -133,6 +134,15 @@ def test_a_path_that_names_nothing_is_refused_and_leaves_nothing(tmp_path):
                                           *map(str, args)])
         assert result.exit_code == 2 and message in result.stderr
         assert not (tmp_path / "ix").exists()
+
+
+def test_a_dry_run_or_an_unknown_format_leaves_no_index_folder(tmp_path):
+    archive = Archive(tmp_path / "index")
+    report = archive.index([DATA / "bbc"], dry_run=True)
+    assert len(report.files_new) == 20
+    with pytest.raises(UsageError, match="unknown format"):
+        archive.index([DATA / "bbc"], format="bogus")
+    assert not (tmp_path / "index").exists()
 
 
 def test_a_named_pipe_in_a_folder_is_passed_over(tmp_path):

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -145,7 +146,7 @@ class Archive:
               progress: Callable[[dict], None] | None = None) -> IndexReport:
         """Add new and changed files under `paths`, delete articles of files that are gone
         from them; returns what changed. Creates the index (with `engine`) if needed."""
-        from .formats import checked_path
+        from .formats import checked_path, reader_named
         from .ingest import Ingester, SourceSpec, glob_matches, is_pattern
 
         given = _several(paths, paths=True)
@@ -160,11 +161,17 @@ class Archive:
                 glob_matches(str(path))
         if engine is not None:
             engine_class(engine)
+        if format is not None:
+            reader_named(format)
         paths = [str(p) for p in given]
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]
         self.close()
-        with self.index_dir.lock(wait):
+        # A dry run against an index not made yet has nothing to guard, and must not make
+        # the folder for its lock.
+        guard = (contextlib.nullcontext() if dry_run and not self.index_dir.exists()
+                 else self.index_dir.lock(wait))
+        with guard:
             report = Ingester(self.index_dir, jobs=jobs, progress=progress).run(
                 specs, full=full, dry_run=dry_run, delete_scope=scope, engine=engine)
         return report
