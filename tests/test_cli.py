@@ -180,6 +180,14 @@ def test_command_line_program_starts_and_pipes(index):
     assert done.stderr == ""
 
 
+def test_the_program_alone_prints_its_help_as_laid_out():
+    done = subprocess.run([sys.executable, "-m", "wiresearch.cli"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode in (0, 2)  # click 8.1 exits 0, 8.2 and later 2
+    assert done.stdout.startswith("Usage: wiresearch")
+    assert "\nCommands:\n" in done.stdout and "error" not in done.stderr
+
+
 def test_indexing_shows_progress_on_a_terminal_only(tmp_path):
     import pty
 

@@ -48,6 +48,10 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+# Click 8.2 raises it for a group run without a command; 8.1 printed the help itself.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def _terminate(_signal_number, _frame) -> None:
     from .errors import Terminated
 
@@ -87,6 +91,10 @@ class Group(click.Group):
                                   complete_var=complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exit_:
             sys.exit(exit_.exit_code)
+        except _NO_ARGS_IS_HELP as error:
+            # `wiresearch` alone: the help as click lays it out, not folded into one line.
+            click.echo(error.format_message())
+            sys.exit(error.exit_code)
         except click.ClickException as error:
             _fail(" ".join(error.format_message().split()), error.exit_code)
         except click.Abort:
