@@ -4,7 +4,10 @@ behaviour is checked against."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,21 @@ def write_articles(folder: Path, articles) -> Path:
                          "date": "2024-03-01"}) for key, headline, body in articles]
     (folder / "wire.jsonl").write_text("\n".join(lines) + "\n")
     return folder
+
+
+def unprivileged(index: Path, *args, **run) -> subprocess.CompletedProcess:
+    """`wiresearch --index INDEX ARGS` in its own process, without root's right to read
+    and write anything (so that permissions are tested on machines that run tests as
+    root); skips the test when root has no setpriv to drop it."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv to drop its privileges")
+        prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-all"]
+    return subprocess.run([*prefix, sys.executable, "-m", "wiresearch.cli", "--index",
+                           str(index), *map(str, args)], capture_output=True, text=True,
+                          timeout=300, **run)
 
 
 def corpus(*parts: str) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import DATA, corpus
+from tests.conftest import DATA, corpus, unprivileged
 from wiresearch import Archive, reindex
 from wiresearch.cli import cli
 from wiresearch.config import load_config
@@ -491,27 +491,14 @@ def test_check_waits_for_a_run_in_progress_instead_of_seeing_orphans(site):
     assert reindex.check(index_dir).ok
 
 
-def _without_privileges() -> list[str]:
-    """A command prefix that runs a program without root's right to write anywhere."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv to drop its privileges")
-    return [setpriv, "--inh-caps=-all", "--bounding-set=-all"]
-
-
 def test_an_index_folder_its_user_may_not_write_says_so(site, engine_name):
     config = load_config(str(site / "wiresearch.toml"))
     reindex.run(config)
     index = site / "index"
-    prefix = _without_privileges()
     subprocess.run(["chmod", "-R", "a-w", index], check=True)
     try:
         def run(*args):
-            return subprocess.run([*prefix, sys.executable, "-m", "wiresearch.cli",
-                                   "--index", str(index), *map(str, args)],
-                                  capture_output=True, text=True, timeout=300)
+            return unprivileged(index, *args)
 
         changed = run("index", site / "src")
         assert changed.returncode == 1

@@ -3,6 +3,7 @@ an emptied mount point, names that are not text, loops of links, stories that mo
 one file to another, the index folder inside a source. Nothing indexed is lost for a
 file the run could not see, and every such file is reported."""
 
+import json
 import os
 import re
 import shutil
@@ -11,14 +12,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import DATA
+from tests.conftest import DATA, unprivileged
 from wiresearch import Archive
 from wiresearch.cli import cli
 from wiresearch.errors import UsageError
 
 REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
-unprivileged = pytest.mark.skipif(os.geteuid() == 0,
-                             reason="root lists and reads every folder and file")
 
 
 def reuters_records(count: int) -> list[bytes]:
@@ -167,40 +166,37 @@ def test_the_catalog_is_left_readable_without_write_access(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
-@unprivileged
 def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path, data_copy):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy])
     locked = data_copy / "reuters21578"
     locked.chmod(0)
     try:
-        report = archive.index([data_copy])
+        done = unprivileged(tmp_path / "index", "index", data_copy, "--json")
+        report = json.loads(done.stdout)
+        assert done.returncode == 4  # rejected
+        assert report["deleted"] == 0 and report["files"]["removed"] == []
+        assert [(r["path"], r["reason"]) for r in report["rejected"]] == [
+            (str(locked), "cannot list folder: Permission denied; what was indexed from "
+                          "under it is kept")]
+        # A rebuild would leave them out: refused, nothing changed.
+        rebuilt = unprivileged(tmp_path / "index", "index", data_copy, "--full")
+        assert rebuilt.returncode == 2 and "cannot list folder" in rebuilt.stderr
     finally:
         locked.chmod(0o755)
-    assert report.deleted == 0 and report.files_removed == []
-    assert [(r.path, r.reason) for r in report.rejected] == [
-        (str(locked), "cannot list folder: Permission denied; what was indexed from under "
-                      "it is kept")]
-    assert archive.search("*").total == 1021
-    locked.chmod(0)
-    try:  # a rebuild would leave them out: refused, nothing changed
-        with pytest.raises(UsageError, match="cannot list folder"):
-            archive.index([data_copy], full=True)
-    finally:
-        locked.chmod(0o755)
+    archive.refresh()
     assert archive.search("*").total == 1021
 
 
-@unprivileged
 def test_a_file_that_could_not_be_read_is_read_when_it_can(tmp_path):
     folder = tmp_path / "wire"
     folder.mkdir()
     story = folder / "cw.txt"
     shutil.copy(DATA / "countrywire" / "000_3e0ea549a971dbf5.txt", story)
     story.chmod(0)
-    archive = Archive(tmp_path / "index")
-    first = archive.index([folder])
-    assert first.added == 0 and "cannot read" in first.rejected[0].reason
+    first = json.loads(unprivileged(tmp_path / "index", "index", folder, "--json").stdout)
+    assert first["added"] == 0 and "cannot read" in first["rejected"][0]["reason"]
     story.chmod(0o644)  # a change of mode leaves size and time as they were
+    archive = Archive(tmp_path / "index")
     second = archive.index([folder])
     assert second.added == 1 and second.files_new == [str(story)]
