@@ -52,6 +52,61 @@ def test_not_and_minus_exclude():
     assert parse("-rain").node == nodes.And((nodes.Not(term("rain")),))
 
 
+@pytest.mark.parametrize("text, same_as", [
+    # A sign right after another token is an operator, not a dash analysis drops.
+    ("(coffee)-cocoa", "(coffee) -cocoa"), ('"oil prices"-opec', '"oil prices" -opec'),
+    ('"oil"~2-opec', '"oil"~2 -opec'), ("+-cocoa", "-cocoa"),
+    ("--cocoa", "-cocoa"),  # a dash typed twice
+])
+def test_a_sign_against_the_token_before_it_is_still_an_operator(text, same_as):
+    assert parse(text).node == parse(same_as).node
+
+
+@pytest.mark.parametrize("text", ["country:-us", "headline:-cocoa", "topic:+earn"])
+def test_a_sign_after_a_field_says_where_it_goes(text):
+    with pytest.raises(QueryError, match="a sign goes before the field"):
+        parse(text)
+
+
+def test_words_with_dashes_stay_words():
+    assert parse("anti-dumping").node == parse('"anti dumping"').node
+    assert parse("1987-88").node == parse('"1987 88"').node
+
+
+def test_nesting_is_bounded_with_a_query_error():
+    parse("(" * 99 + "a" + ")" * 99)
+    for text in ("(" * 245 + "a" + ")" * 245, "-(" * 198 + "a" + ")" * 198):
+        with pytest.raises(QueryError, match="nests"):
+            parse(text)
+
+
+def test_a_phrase_keeps_the_place_of_a_word_too_long_to_index():
+    # The index counts the long word's position: the words around it are two apart.
+    parsed = parse('"deficit ' + "x" * 45 + ' prices"')
+    assert parsed.node.children[1] == nodes.Phrase("body", ("deficit", "price"), 1, 1.0)
+
+
+def test_fuzzy_words_are_bounded():
+    assert parse("e~2").fuzzy == {("e", 0)}  # any one- or two-letter word otherwise
+    assert parse("cat~2").fuzzy == {("cat", 2)}
+    with pytest.raises(QueryError, match="at most 10 fuzzy words"):
+        parse(" ".join(f"word{n}x~1" for n in range(11)))
+    for text in ("cocoa~1.5", "cocoa~.5"):
+        with pytest.raises(QueryError, match="fuzzy distance"):
+            parse(text)
+
+
+def test_a_prefix_of_several_words_is_refused():
+    with pytest.raises(QueryError, match="2 words"):
+        parse("U.S*")
+
+
+def test_an_error_quoting_the_query_stays_on_one_line():
+    with pytest.raises(QueryError) as raised:
+        parse("date:[1987\n1988]")
+    assert "\n" not in str(raised.value)
+
+
 def test_grouping():
     assert parse("(cocoa OR coffee) brazil").node == nodes.And(
         (nodes.Or((term("cocoa"), term("coffe"))), term("brazil")))

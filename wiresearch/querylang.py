@@ -31,6 +31,9 @@ MAX_CLAUSES = 100
 # "a b"~N: beyond this many words apart, nearness means nothing in a story (and the
 # phrase matchers' work grows with N).
 MAX_PROXIMITY = 1000
+# Groups and negations nest at most this deep (the parser recurses for each level).
+MAX_DEPTH = 100
+MAX_FUZZY = 10
 TEXT_FIELDS = {"headline": ("headline",), "body": ("body",), "dateline": ("dateline",)}
 KEYWORD_FIELDS = ("country", "region", "source", "topic")
 FIELDS = (*TEXT_FIELDS, *KEYWORD_FIELDS, "date")
@@ -130,7 +133,11 @@ class _Lexer:
             elif ch == '"':
                 self._phrase()
             elif ch in "-+" and self._at_token_start() and self._next_is_operand():
-                self._emit("MINUS" if ch == "-" else "PLUS", ch, self.pos, self.pos + 1)
+                if ch == "-" and self.tokens and self.tokens[-1].kind == "MINUS" and \
+                        self.tokens[-1].end == self.pos:
+                    self.pos += 1  # `--oil` is a dash typed twice: `-oil`
+                else:
+                    self._emit("MINUS" if ch == "-" else "PLUS", ch, self.pos, self.pos + 1)
             else:
                 self._word()
         return self.tokens
@@ -140,7 +147,12 @@ class _Lexer:
         self.pos = end
 
     def _at_token_start(self) -> bool:
-        return self.pos == 0 or self.text[self.pos - 1].isspace() or self.text[self.pos - 1] in "("
+        # Right after a space or another token (a bracket, a phrase, a sign, a field's
+        # colon; a word runs on to the next space or bracket): a sign there is an
+        # operator (`(coffee)-cocoa`, `"oil prices"-opec`, `+-cocoa`), not part of a word
+        # whose dash analysis drops, which turned an exclusion into an inclusion.
+        return (self.pos == 0 or self.text[self.pos - 1].isspace()
+                or bool(self.tokens) and self.tokens[-1].end == self.pos)
 
     def _next_is_operand(self) -> bool:
         following = self.text[self.pos + 1:self.pos + 2]
@@ -232,6 +244,8 @@ class Parser:
         self.tokens = _Lexer(text).run()
         self.index = 0
         self.clauses = 0
+        self.depth = 0
+        self.fuzzy_words = 0
         node = self._conjunction()
         if self.index < len(self.tokens):
             token = self.tokens[self.index]
@@ -297,7 +311,17 @@ class Parser:
         return present[0] if len(present) == 1 else nodes.Or(tuple(present))
 
     def _unary(self, fields) -> nodes.Node | None:
+        self.depth += 1
+        try:
+            return self._signed(fields)
+        finally:
+            self.depth -= 1
+
+    def _signed(self, fields) -> nodes.Node | None:
         token = self._take()
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"the query nests groups or negations more than {MAX_DEPTH} "
+                             "deep", self.text, token.start)
         if token.kind in ("NOT", "MINUS"):
             following = self._peek()
             if following is None or following.kind in ("RPAREN", "OR", "AND"):
@@ -351,7 +375,7 @@ class Parser:
         self._count_clause(token)
         word, slop_marker = token.text, None
         tilde = re.search(r"~(\d*)$", word)
-        if re.search(r"~[-+]\d+$", word):
+        if re.search(r"~[-+]?\d*\.\d*$|~[-+]\d+$", word):  # cocoa~1.5, cocoa~-1
             raise QueryError("fuzzy distance must be 0, 1 or 2", self.text, token.start)
         if tilde:
             word = word[:tilde.start()]
@@ -361,7 +385,12 @@ class Parser:
             if "*" in stem or "?" in stem:
                 raise QueryError("wildcards work only at the end of a word (export*)",
                                  self.text, token.start)
-            prefix = "".join(analysis.words(stem))
+            parts = analysis.words(stem)
+            if len(parts) > 1:  # `U.S*` is not the prefix `us`
+                raise QueryError(f"{stem} is {len(parts)} words ({' '.join(parts)}) to the "
+                                 "index: * goes at the end of one word", self.text,
+                                 token.start)
+            prefix = "".join(parts)
             if not prefix:
                 return nodes.MatchAll() if not stem else None
             self.result.prefixes.add(prefix)
@@ -395,7 +424,16 @@ class Parser:
             distance = slop_marker if slop_marker >= 0 else (1 if len(folded[0]) <= 4 else 2)
             if distance > 2:
                 raise QueryError("fuzzy distance must be 0, 1 or 2", self.text, token.start)
+            self.fuzzy_words += 1
+            if self.fuzzy_words > MAX_FUZZY:
+                raise QueryError(f"a query takes at most {MAX_FUZZY} fuzzy words (each is "
+                                 "looked for through the whole vocabulary)", self.text,
+                                 token.start)
             term = analysis.stem(folded[0])
+            # One or two letters changed in a word of one or two is any such word (and
+            # costs the Whoosh engine seconds to find them all): such words match exactly.
+            if len(term) <= 2:
+                distance = 0
             self.result.fuzzy.add((term, distance))
             self._record_word(folded[0], token, term)
             return self._across(fields, lambda name: nodes.Fuzzy(
@@ -430,7 +468,8 @@ class Parser:
 
     def _text_phrase(self, token: _Token, fields) -> nodes.Node | None:
         self._count_clause(token)
-        terms = tuple(analysis.terms(token.text))
+        positioned = analysis.positioned_terms(token.text)
+        terms = tuple(term for term in positioned if term is not None)
         if not terms:
             return None
         self.result.terms.update(terms)
@@ -441,6 +480,9 @@ class Parser:
         if slop > MAX_PROXIMITY:
             raise QueryError(f"proximity is at most {MAX_PROXIMITY} words", self.text,
                              token.start)
+        # A word too long to be indexed still takes its position in the article: the
+        # words around it stand that much further apart.
+        slop += len(positioned) - len(terms)
         if len(terms) == 1:
             return self._across(fields, lambda name: nodes.Term(name, terms[0],
                                                                 FIELD_WEIGHTS[name]))
@@ -460,6 +502,9 @@ class Parser:
             raise QueryError(f"{name}: needs a value", self.text, field_token.start)
         if name == "date":
             return self._date(field_token)
+        if token.kind in ("MINUS", "PLUS"):
+            raise QueryError(f"{name}:{token.text} is not a value: a sign goes before the "
+                             f"field ({token.text}{name}:...)", self.text, token.start)
         if name in TEXT_FIELDS:
             token = self._take()
             if token.kind == "LPAREN":
@@ -523,8 +568,8 @@ class Parser:
                 start, end = parse_user_date(token.text)
                 return nodes.DateRange(epoch_seconds(start), epoch_seconds(end))
         except UsageError as error:
-            raise QueryError(f"{error} in {self.text[field_token.start:token.end]}",
-                             self.text, token.start) from None
+            written = " ".join(self.text[field_token.start:token.end].split())
+            raise QueryError(f"{error} in {written}", self.text, token.start) from None
         raise QueryError("date: takes YYYY[-MM[-DD]], [FROM TO TO], or >DATE / <DATE",
                          self.text, token.start)
 
