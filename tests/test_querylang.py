@@ -101,6 +101,10 @@ def test_a_prefix_of_several_words_is_refused():
         parse("U.S*")
 
 
+def test_a_compared_date_may_be_quoted():
+    assert parse('date:>"1987-03"').node == parse("date:>1987-03").node
+
+
 def test_an_error_quoting_the_query_stays_on_one_line():
     with pytest.raises(QueryError) as raised:
         parse("date:[1987\n1988]")

@@ -214,7 +214,10 @@ class _Lexer:
             self._emit("COMPARE", match.group(), self.pos, match.end())
             if self.pos >= len(text) or text[self.pos].isspace():
                 raise self.error(f"{match.group()} needs a date after it", self.pos - 1)
-            self._word()
+            if text[self.pos] == '"':
+                self._phrase()  # date:>"1987-03"
+            else:
+                self._word()
         # Otherwise the value is the next token (a word, a phrase or a group).
 
 
