@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, write_articles
 from wiresearch import Archive, SearchRequest
 from wiresearch.archive import RECENT_POOL
 from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
@@ -147,6 +147,8 @@ def test_a_search_request_takes_one_string_as_one_value(sample_archive):
     assert sample_archive.run(request).to_dict() == by_keywords.to_dict()
     assert by_keywords.total > 0 and by_keywords.facets["topic"]
     assert SearchRequest(countries="US").countries == ("US",)
+    assert SearchRequest(countries={"US"}, facets=(f for f in ["country"])).facets == (
+        "country",)
     assert sample_archive.run(SearchRequest(topics=["tea"])).total == \
         sample_archive.search("*", topics="tea").total > 0
 
@@ -458,3 +460,20 @@ def test_every_error_a_user_can_meet_is_importable_from_the_package():
         if inspect.isclass(value) and issubclass(value, errors.WiresearchError):
             assert getattr(wiresearch, name) is value, name
             assert name in wiresearch.__all__
+
+
+def test_a_phrase_around_a_word_too_long_to_index_finds_its_story(tmp_path, engine_name):
+    long_word = "x" * 45
+    folder = write_articles(tmp_path / "wire", [
+        ("1", "Trade", f"The trade deficit {long_word} prices rose."),
+        ("2", "Other", "The trade deficit grew and prices rose."),
+        ("3", "Crude", f"Crude {long_word} oil prices fell, while oil and gas prices rose."),
+        # The words around the long one are not an exact phrase.
+        ("4", "Spot", f"Crude {long_word} oil spot prices fell.")])
+    archive = Archive(tmp_path / "index")
+    archive.index([folder], engine=engine_name)
+    assert [hit.id for hit in archive.search(f'"deficit {long_word} prices"').hits] == [
+        "json:1"]
+    assert [hit.id for hit in archive.search(f'"crude {long_word} oil prices"').hits] == [
+        "json:3"]
+    assert archive.search(f'"crude {long_word} gas prices"').total == 0

@@ -32,6 +32,7 @@ UTC = dt.timezone.utc
     ("2017-01-10 14:30:00 GMT+0100", dt.datetime(2017, 1, 10, 13, 30, tzinfo=UTC)),
     ("10 Jan 2017 14:30 UTC+2", dt.datetime(2017, 1, 10, 12, 30, tzinfo=UTC)),
     ("10-JAN-2017 14:30:00 GMT+0500", dt.datetime(2017, 1, 10, 9, 30, tzinfo=UTC)),
+    ("10-JAN-2017 14:30 GMT+5", dt.datetime(2017, 1, 10, 9, 30, tzinfo=UTC)),
     # The day-month-year form with a zone's name, AM or PM, no seconds.
     ("10-Jan-2017 14:30:00 EST", dt.datetime(2017, 1, 10, 19, 30, tzinfo=UTC)),
     ("10-Jan-2017 11:30:00 PM", dt.datetime(2017, 1, 10, 23, 30, tzinfo=UTC)),

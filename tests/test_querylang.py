@@ -74,16 +74,23 @@ def test_words_with_dashes_stay_words():
 
 
 def test_nesting_is_bounded_with_a_query_error():
-    parse("(" * 99 + "a" + ")" * 99)
-    for text in ("(" * 245 + "a" + ")" * 245, "-(" * 198 + "a" + ")" * 198):
+    parse("(" * 100 + "a" + ")" * 100)
+    for text in ("(" * 245 + "a" + ")" * 245, "-(" * 198 + "a" + ")" * 198, "+" * 400 + "a",
+                 "(" * 101 + "a" + ")" * 101):
         with pytest.raises(QueryError, match="nests"):
             parse(text)
 
 
 def test_a_phrase_keeps_the_place_of_a_word_too_long_to_index():
     # The index counts the long word's position: the words around it are two apart.
-    parsed = parse('"deficit ' + "x" * 45 + ' prices"')
+    long_word = "x" * 45
+    parsed = parse(f'"deficit {long_word} prices"')
     assert parsed.node.children[1] == nodes.Phrase("body", ("deficit", "price"), 1, 1.0)
+    # The rest of the phrase stays exact; a long word at its end constrains nothing.
+    assert parse(f'"crude {long_word} oil prices"').node.children[1] == nodes.And((
+        nodes.Phrase("body", ("crude", "oil"), 1, 1.0),
+        nodes.Phrase("body", ("oil", "price"), 0, 1.0)))
+    assert parse(f'"{long_word} oil prices"').node == parse('"oil prices"').node
 
 
 def test_fuzzy_words_are_bounded():
@@ -101,8 +108,11 @@ def test_a_prefix_of_several_words_is_refused():
         parse("U.S*")
 
 
-def test_a_compared_date_may_be_quoted():
+def test_a_date_may_be_quoted():
     assert parse('date:>"1987-03"').node == parse("date:>1987-03").node
+    assert parse('date:"1987-03"').node == parse("date:1987-03").node
+    with pytest.raises(QueryError, match="in date:>1987-13"):
+        parse("date:>1987-13")
 
 
 def test_an_error_quoting_the_query_stays_on_one_line():
@@ -165,6 +175,11 @@ def test_prefix_and_fuzzy():
 def test_excluded_words_are_not_highlighted(text):
     parsed = parse(text)
     assert (parsed.terms, parsed.prefixes, parsed.fuzzy) == ({"oil"}, set(), set())
+
+
+def test_excluded_words_are_kept_apart_for_query_expansion_to_leave_out():
+    assert parse("coffee NOT headline:brazil").excluded == {"brazil"}
+    assert parse("coffee brazil").excluded == set()
 
 
 def test_a_word_excluded_and_wanted_is_highlighted_where_wanted():

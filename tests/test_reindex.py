@@ -477,6 +477,17 @@ def test_check_refuses_to_repair_without_a_catalog(site):
     assert not (index_dir.current() / "catalog.sqlite").exists()
     with Archive(site / "index") as archive:
         assert archive.search("*").total == 1021
+    # What check advises mends it.
+    rebuilt = reindex.run(config, full=True)
+    assert rebuilt.added == 1021 and reindex.check(index_dir).ok
+
+
+def test_an_index_folder_named_with_uri_characters_is_a_path(tmp_path):
+    archive = Archive(tmp_path / "a#b?c")
+    archive.index([DATA / "bbc"])
+    report = archive.index([DATA / "bbc" / "tech"], full=True)
+    assert (len(report.files_removed), report.deleted) == (16, 16)
+    assert archive.stats()["files"] == 4
 
 
 def test_check_waits_for_a_run_in_progress_instead_of_seeing_orphans(site):

@@ -75,7 +75,8 @@ class Catalog:
     def __init__(self, folder: Path, readonly: bool = False):
         self.path = folder / self.FILE_NAME
         if readonly:
-            uri = f"file:{self.path}?mode=ro"
+            # As a URI, the path percent-encoded: a folder named `a#b` or `a?b` is a path.
+            uri = f"{self.path.absolute().as_uri()}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None,
                                        check_same_thread=False)
         else:

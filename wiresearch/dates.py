@@ -25,7 +25,7 @@ MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if nam
 _DAY_MON_YEAR = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})"
                            r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
                            r"(?:\s*([AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
-                           r"(?:\s*(?:(?:GMT|UTC)\s*)?([+-])(\d{2}):?(\d{2})\b"
+                           r"(?:\s*(?:(?:GMT|UTC)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?\b"
                            r"|\s+([A-Z]{1,5})\b)?)?")
 # "GMT-0500" means five hours behind UTC, as wires write it; dateutil reads "GMT" or
 # "UTC" before an offset the POSIX way round (GMT-5 is five hours ahead), so the name
@@ -95,7 +95,7 @@ def _parse_day_mon_year(text: str) -> dt.date | None:
         hour_value = hour_value % 12 + (12 if half in "Pp" else 0)
     zone = _ZONES.get(zone_name, UTC)  # another abbreviation: read as UTC, as dateutil's
     if sign:
-        offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+        offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
         if offset < dt.timedelta(hours=24):
             zone = dt.timezone(-offset if sign == "-" else offset)
     try:

@@ -116,7 +116,7 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
         if hit.cluster not in clusters and len(stories) < FEEDBACK_DOCUMENTS:
             clusters.add(hit.cluster)
             stories.append(hit.article)
-    own = parsed.terms | {term for term, _distance in parsed.fuzzy}
+    own = parsed.terms | parsed.excluded | {term for term, _distance in parsed.fuzzy}
     spellings: Counter[tuple[str, str]] = Counter()
     top = weighted_terms(searcher, stories, leave_out=own,
                          leave_out_prefixes=parsed.prefixes, max_share=FEEDBACK_MAX_SHARE,

@@ -11,11 +11,13 @@ nothing committed is lost and nothing half-written survives.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
 import os
 import signal
+import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -393,13 +395,7 @@ class Ingester:
             report.full = True
             if live is not None:
                 # A rebuild keeps only the files it finds: the others' articles go.
-                previous = Catalog(self.index_dir.path / live, readonly=True)
-                try:
-                    found_paths = {task.path for task in tasks}
-                    gone = {path: entry for path, entry in previous.files().items()
-                            if path not in found_paths}
-                finally:
-                    previous.close()
+                gone = self._not_found(self.index_dir.path / live, tasks)
                 report.files_removed = sorted(gone)
                 if dry_run:
                     report.deleted = sum(entry.articles for entry in gone.values())
@@ -426,8 +422,10 @@ class Ingester:
             report.documents = catalog.doc_count()
             previous = self.index_dir.path / live / Catalog.FILE_NAME if live else None
             if fresh and previous is not None and previous.exists():
-                # A rebuild drops what its sources no longer hold: say so.
-                report.deleted = catalog.articles_not_in(previous)
+                # A rebuild drops what its sources no longer hold: say so (a damaged
+                # catalog, which a rebuild mends, cannot say).
+                with contextlib.suppress(sqlite3.Error):
+                    report.deleted = catalog.articles_not_in(previous)
         finally:
             catalog.close()
             backend.close()
@@ -438,6 +436,23 @@ class Ingester:
         report.generation = generation.name
         report.duration = time.monotonic() - started
         return report
+
+    @staticmethod
+    def _not_found(generation: Path, tasks: list[FileTask]) -> dict[str, FileEntry]:
+        """The files of `generation`'s catalog that are not among `tasks`; none when its
+        catalog is missing or damaged, which is what a rebuild is run to mend."""
+        if not (generation / Catalog.FILE_NAME).is_file():
+            return {}
+        found = {task.path for task in tasks}
+        try:
+            previous = Catalog(generation, readonly=True)
+            try:
+                return {path: entry for path, entry in previous.files().items()
+                        if path not in found}
+            finally:
+                previous.close()
+        except sqlite3.Error:
+            return {}
 
     def _run(self, report: IndexReport, tasks: list[FileTask], backend: Engine,
              catalog: Catalog, generation: Path, fresh: bool, dry_run: bool,

@@ -51,13 +51,17 @@ class SearchRequest:
 
     def __post_init__(self) -> None:
         # One string is one value (`sources="bbc"`, not "b", "b", "c"), as Archive.search
-        # takes it; a list is as good as a tuple.
+        # takes it; a list, a set or a generator is as good as a tuple. Anything else is
+        # left for validate() to refuse.
         for name in ("countries", "regions", "sources", "topics", "facets"):
             value = getattr(self, name)
             if isinstance(value, str):
-                object.__setattr__(self, name, (value,))
-            elif value is None or isinstance(value, list):
-                object.__setattr__(self, name, tuple(value or ()))
+                value = (value,)
+            elif value is None:
+                value = ()
+            elif not isinstance(value, tuple) and hasattr(value, "__iter__"):
+                value = tuple(value)
+            object.__setattr__(self, name, value)
 
     def validate(self) -> None:
         if not isinstance(self.query, str):

@@ -31,7 +31,7 @@ MAX_CLAUSES = 100
 # "a b"~N: beyond this many words apart, nearness means nothing in a story (and the
 # phrase matchers' work grows with N).
 MAX_PROXIMITY = 1000
-# Groups and negations nest at most this deep (the parser recurses for each level).
+# Groups and signs nest at most this deep (the parser recurses for each level).
 MAX_DEPTH = 100
 MAX_FUZZY = 10
 TEXT_FIELDS = {"headline": ("headline",), "body": ("body",), "dateline": ("dateline",)}
@@ -59,6 +59,8 @@ class ParsedQuery:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     fuzzy: set[tuple[str, int]] = field(default_factory=set)
+    # Terms of excluded words (`-brazil`): never highlighted, never added by expansion.
+    excluded: set[str] = field(default_factory=set)
 
     @property
     def matches_everything(self) -> bool:
@@ -314,17 +316,20 @@ class Parser:
         return present[0] if len(present) == 1 else nodes.Or(tuple(present))
 
     def _unary(self, fields) -> nodes.Node | None:
-        self.depth += 1
-        try:
-            return self._signed(fields)
-        finally:
-            self.depth -= 1
-
-    def _signed(self, fields) -> nodes.Node | None:
         token = self._take()
-        if self.depth > MAX_DEPTH:
-            raise QueryError(f"the query nests groups or negations more than {MAX_DEPTH} "
-                             "deep", self.text, token.start)
+        if token.kind in ("NOT", "MINUS", "PLUS", "LPAREN"):
+            # Each group and sign is a level of the parser's recursion.
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"the query nests groups and signs (NOT, -, +) more than "
+                                 f"{MAX_DEPTH} deep", self.text, token.start)
+            try:
+                return self._nested(token, fields)
+            finally:
+                self.depth -= 1
+        return self._nested(token, fields)
+
+    def _nested(self, token: _Token, fields) -> nodes.Node | None:
         if token.kind in ("NOT", "MINUS"):
             following = self._peek()
             if following is None or following.kind in ("RPAREN", "OR", "AND"):
@@ -334,6 +339,7 @@ class Parser:
             shown = (set(self.result.terms), set(self.result.prefixes),
                      set(self.result.fuzzy))
             inner = self._unary(fields)
+            self.result.excluded |= self.result.terms - shown[0]
             self.result.terms, self.result.prefixes, self.result.fuzzy = shown
             return None if inner is None else nodes.Not(inner)
         if token.kind == "PLUS":
@@ -471,8 +477,21 @@ class Parser:
 
     def _text_phrase(self, token: _Token, fields) -> nodes.Node | None:
         self._count_clause(token)
-        positioned = analysis.positioned_terms(token.text)
-        terms = tuple(term for term in positioned if term is not None)
+        # A word too long to be indexed keeps its position in the article: the words on
+        # either side of it stand that much further apart (`gaps[i]` words between the
+        # i-th kept term and the next).
+        kept: list[str] = []
+        gaps: list[int] = []
+        skipped = 0
+        for term in analysis.positioned_terms(token.text):
+            if term is None:
+                skipped += 1
+                continue
+            if kept:
+                gaps.append(skipped)
+            kept.append(term)
+            skipped = 0
+        terms = tuple(kept)
         if not terms:
             return None
         self.result.terms.update(terms)
@@ -483,19 +502,33 @@ class Parser:
         if slop > MAX_PROXIMITY:
             raise QueryError(f"proximity is at most {MAX_PROXIMITY} words", self.text,
                              token.start)
-        # A word too long to be indexed still takes its position in the article: the
-        # words around it stand that much further apart.
-        slop += len(positioned) - len(terms)
         if len(terms) == 1:
             return self._across(fields, lambda name: nodes.Term(name, terms[0],
                                                                 FIELD_WEIGHTS[name]))
-        if slop and len(terms) > 2:
-            # Proximity over several words: each neighbouring pair within `slop` words.
-            pairs = [terms[i:i + 2] for i in range(len(terms) - 1)]
-            return self._across(fields, lambda name: nodes.And(tuple(
-                nodes.Phrase(name, pair, slop, FIELD_WEIGHTS[name]) for pair in pairs)))
-        return self._across(fields, lambda name: nodes.Phrase(name, terms, slop,
-                                                              FIELD_WEIGHTS[name]))
+        if not any(gaps) and not (slop and len(terms) > 2):
+            return self._across(fields, lambda name: nodes.Phrase(name, terms, slop,
+                                                                  FIELD_WEIGHTS[name]))
+        # Proximity over several words: each neighbouring pair within `slop` words (and
+        # a gap's words more). An exact phrase with gaps: its runs without one exact.
+        parts: list[tuple[tuple[str, ...], int]] = []
+        run = [terms[0]]
+        for term, gap in zip(terms[1:], gaps, strict=True):
+            if slop or gap:
+                parts.append(((run[-1], term), slop + gap))
+                if len(run) > 1 and not slop:
+                    parts.append((tuple(run), 0))
+                run = [term]
+            else:
+                run.append(term)
+        if len(run) > 1:
+            parts.append((tuple(run), 0))
+
+        def phrases(name: str) -> nodes.Node:
+            made = tuple(nodes.Phrase(name, words, distance, FIELD_WEIGHTS[name])
+                         for words, distance in parts)
+            return made[0] if len(made) == 1 else nodes.And(made)
+
+        return self._across(fields, phrases)
 
     # Fields
     def _field(self, field_token: _Token) -> nodes.Node | None:
@@ -553,11 +586,12 @@ class Parser:
 
     def _date(self, field_token: _Token) -> nodes.Node:
         token = self._take()
+        last = token  # the end of what the error quotes
         try:
             if token.kind == "RANGE":
                 return _date_range(token.text)
             if token.kind == "COMPARE":
-                value = self._take()
+                value = last = self._take()
                 start, end = parse_user_date(value.text)
                 operator = token.text
                 if operator == ">":
@@ -567,11 +601,11 @@ class Parser:
                 if operator == "<":
                     return nodes.DateRange(None, epoch_seconds(start))
                 return nodes.DateRange(None, epoch_seconds(end))
-            if token.kind == "WORD":
+            if token.kind in ("WORD", "PHRASE"):  # date:1987-03, date:"1987-03"
                 start, end = parse_user_date(token.text)
                 return nodes.DateRange(epoch_seconds(start), epoch_seconds(end))
         except UsageError as error:
-            written = " ".join(self.text[field_token.start:token.end].split())
+            written = " ".join(self.text[field_token.start:last.end].split())
             raise QueryError(f"{error} in {written}", self.text, token.start) from None
         raise QueryError("date: takes YYYY[-MM[-DD]], [FROM TO TO], or >DATE / <DATE",
                          self.text, token.start)
