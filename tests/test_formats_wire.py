@@ -477,6 +477,13 @@ def test_a_json_feed_with_a_title_of_its_own_gives_its_items():
     assert rejections == []
 
 
+def test_a_story_with_a_list_of_items_is_still_a_story():
+    story = {"id": "s1", "headline": "Markets", "summary": "Shares rose.",
+             "items": [{"url": "https://a.example"}, {"url": "https://b.example"}]}
+    (article,), rejections = read("story.json", json.dumps(story).encode())
+    assert (article.headline, article.body, rejections) == ("Markets", "Shares rose.", [])
+
+
 def test_json_array_with_field_map_and_nested_keys():
     records = [{"hed": "Floods in Dhaka", "story": {"text": "Rain fell for days."},
                 "when": "2020-07-14", "where": "Bangladesh", "ref": 17}]

@@ -466,6 +466,29 @@ def test_repairing_an_orphan_reads_its_file_again(site):
         assert archive.search("*").total == 1021
 
 
+def test_repairing_an_orphan_from_a_bundle_reads_the_bundle_again(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "day.zip", "w") as bundle:
+        bundle.writestr("wire/b.jsonl", json.dumps({"id": "z1", "headline": "Zipped",
+                                                     "body": "From the bundle."}) + "\n")
+    archive = Archive(tmp_path / "index")
+    archive.index([folder])
+    assert archive.get("json:z1").path.endswith("day.zip!wire/b.jsonl")
+    index_dir = IndexDir(tmp_path / "index")
+    catalog = sqlite3.connect(index_dir.current() / "catalog.sqlite")
+    with catalog:
+        catalog.execute("DELETE FROM docs WHERE id = 'json:z1'")
+    catalog.close()
+    assert reindex.check(index_dir).orphaned == ["json:z1"]
+    assert reindex.check(index_dir, repair=True).repaired
+    assert archive.index([folder]).added == 1
+    archive.refresh()
+    assert archive.get("json:z1").headline == "Zipped"
+
+
 def test_check_refuses_to_repair_without_a_catalog(site):
     config = load_config(str(site / "wiresearch.toml"))
     reindex.run(config)

@@ -16,6 +16,7 @@ shows them a half-built generation.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -181,8 +182,10 @@ class WriterLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(self.path, "a+", encoding="utf-8")
-        except PermissionError:
-            raise NotWritableError(f"cannot write to {self.path.parent} (permission denied): "
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise NotWritableError(f"cannot write to {self.path.parent} ({error.strerror}): "
                                    "changing an index takes its owner, or a user who may "
                                    "write to its folder") from None
         deadline = time.monotonic() + self.wait

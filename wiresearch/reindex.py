@@ -190,6 +190,18 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
         engine.close()
 
 
+def _catalog_file(catalog: Catalog, path: str) -> str | None:
+    """The file the catalog lists for an article's path: for a member of a bundle
+    (`day.zip!ap/0001.xml`), the bundle."""
+    while path:
+        if catalog.file(path) is not None:
+            return path
+        if "!" not in path:
+            return None
+        path = path.rsplit("!", 1)[0]
+    return None
+
+
 def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
     owners = {}
     for article_id in report.missing:
@@ -201,8 +213,9 @@ def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
     with engine.searcher() as searcher:
         for article_id in report.orphaned:
             stored = searcher.get(article_id)
-            if stored is not None and stored.article.path:
-                owners.setdefault(stored.article.path, []).append(article_id)
+            path = _catalog_file(catalog, stored.article.path) if stored is not None else None
+            if path is not None:
+                owners.setdefault(path, []).append(article_id)
     catalog.begin()
     try:
         with engine.writer() as writer:

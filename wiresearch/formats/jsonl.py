@@ -44,6 +44,10 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "dateline": ("dateline",),
 }
 FIELDS = tuple(DEFAULT_KEYS)
+# Keys that tell a story from an envelope of stories.
+_HEADLINE_KEYS = frozenset(("headline", "title", "headlines"))
+_TEXT_KEYS = frozenset((*DEFAULT_KEYS["body"], *DEFAULT_KEYS["body_html"], "bodies"))
+_STORY_KEYS = _HEADLINE_KEYS | _TEXT_KEYS
 # Keys that hold the list of records when a document wraps them.
 WRAPPERS = ("items", "item", "data", "articles", "results", "records", "docs", "documents",
             "stories", "hits", "entries")
@@ -200,16 +204,24 @@ def _unwrap(source: SourceFile, value: Any) -> Iterator[tuple[str, int, dict] | 
 def wrapped_list(value: dict) -> list | None:
     """The list of records an envelope object carries (`{"total": 1, "items": [...]}`),
     or None when the object is a record itself."""
+    if _has_any(value, _TEXT_KEYS):
+        return None  # a story with a text (and, say, a list of related items)
     lower = {key.lower(): key for key in value}
-    # A feed has a title of its own (JSON Feed: {"title": "...", "items": [...]}); a
-    # story with a text is no envelope.
-    if any(key in lower for key in ("body", "text", "body_html", "bodies", "content")):
-        return None
     for key in WRAPPERS:
         found = value.get(lower.get(key, key))
         if isinstance(found, list) and any(isinstance(element, dict) for element in found):
+            # A feed may have a title of its own (JSON Feed: {"title": ..., "items":
+            # [...]}); a headline-only story's list is not stories.
+            if _has_any(value, _HEADLINE_KEYS) and not any(
+                    isinstance(element, dict) and _has_any(element, _STORY_KEYS)
+                    for element in found):
+                return None
             return found
     return None
+
+
+def _has_any(value: dict, keys: frozenset[str]) -> bool:
+    return any(key.lower() in keys for key in value)
 
 
 def _skip_space(text: str, index: int) -> int:
