@@ -90,6 +90,24 @@ def test_nitf_ap_without_doc_id_uses_file_name():
     assert len(article.body.split("\n\n")) > 20
 
 
+def test_line_breaks_are_read_alike_in_every_kind_of_markup():
+    # One <br> wraps a line inside its paragraph; two in a row separate paragraphs.
+    from bs4 import BeautifulSoup
+
+    from wiresearch.formats import markup
+    from wiresearch.normalize import clean_body
+
+    html = "<p>One line<br/>wrapped.<br/> <br/>Second.</p>"
+    expected = ["One line wrapped.", "Second."]
+    nitf = (f"<nitf><body><body.head><hedline><hl1>H</hl1></hedline></body.head>"
+            f"<body.content>{html}</body.content></body></nitf>").encode()
+    (article,), _ = read("br.xml", nitf)
+    assert article.body.split("\n\n") == expected
+    soup = BeautifulSoup(f"<div>{html}</div>", "html.parser")
+    assert markup.soup_paragraphs(soup.div) == expected
+    assert clean_body(html, markup=True).split("\n\n") == expected
+
+
 def test_datelines_leave_out_the_agency_credit():
     nitf = (b'<nitf><body><body.head><hedline><hl1>Markets</hl1></hedline><dateline>'
             b'<location>NEW YORK</location> (AP) _</dateline></body.head><body.content>'

@@ -70,6 +70,8 @@ def strip_markup(fragment: str) -> str:
     """Text of an HTML fragment, with block elements as line breaks."""
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
+    from .formats.markup import break_separates
+
     with warnings.catch_warnings():
         # A short body that looks like a path or a URL is still a body, not a mistake.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
@@ -79,24 +81,13 @@ def strip_markup(fragment: str) -> str:
     # A lone <br> wraps a line inside a paragraph (CMS bodies break every few words);
     # two in a row separate paragraphs, as a block element does.
     breaks = soup.find_all("br")
-    separating = [_next_to_a_break(tag) for tag in breaks]
+    separating = [break_separates(tag) for tag in breaks]
     for tag, separates in zip(breaks, separating, strict=True):
         tag.replace_with("\n\n" if separates else " ")
     for tag in soup.find_all(["p", "div", "li", "h1", "h2", "h3", "h4", "tr", "blockquote",
                               "pre"]):
         tag.insert_before("\n\n")
     return soup.get_text()
-
-
-def _next_to_a_break(tag) -> bool:
-    """Whether another <br> stands right before or after `tag` (spaces between)."""
-    for step in ("next_sibling", "previous_sibling"):
-        found = getattr(tag, step)
-        while isinstance(found, str) and not found.strip():
-            found = getattr(found, step)
-        if getattr(found, "name", None) == "br":
-            return True
-    return False
 
 
 def paragraphs(text: str) -> list[str]:

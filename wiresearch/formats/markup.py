@@ -79,7 +79,9 @@ def xml_paragraphs(element, skip: frozenset[str] = frozenset()) -> list[str]:
                 current.append("  ")
             if child.tail:
                 current.append(child.tail)
-        if name in ("br", "hr"):
+        if name == "br" and _xml_break_separates(node):
+            flush()
+        elif name in ("br", "hr"):
             current.append(" ")
         if block:
             flush()
@@ -87,6 +89,27 @@ def xml_paragraphs(element, skip: frozenset[str] = frozenset()) -> list[str]:
     walk(element)
     flush()
     return paragraphs
+
+
+def _xml_break_separates(node) -> bool:
+    """Whether a <br> has another right before or after it (spaces between): two in a
+    row separate paragraphs, one wraps a line inside its paragraph."""
+    previous, following = node.getprevious(), node.getnext()
+    return ((previous is not None and localname(previous) == "br"
+             and not (previous.tail or "").strip())
+            or (following is not None and localname(following) == "br"
+                and not (node.tail or "").strip()))
+
+
+def break_separates(tag) -> bool:
+    """_xml_break_separates for a BeautifulSoup <br>."""
+    for step in ("next_sibling", "previous_sibling"):
+        found = getattr(tag, step)
+        while isinstance(found, str) and not found.strip():
+            found = getattr(found, step)
+        if getattr(found, "name", None) == "br":
+            return True
+    return False
 
 
 def html_text(fragment: str) -> str:
@@ -137,7 +160,9 @@ def soup_paragraphs(element) -> list[str]:
             walk(child)
         if name in CELLS:
             current.append("  ")
-        if name in ("br", "hr"):
+        if name == "br" and break_separates(node):
+            flush()
+        elif name in ("br", "hr"):
             current.append(" ")
         if block:
             flush()
