@@ -258,12 +258,18 @@ def test_a_terminated_run_is_logged_lets_go_of_its_lock_and_loses_nothing(site):
         assert archive.search("*").total == 1041
 
 
-def test_a_crash_before_the_switch_leaves_the_live_generation(site):
+def _rebuild_killed_before_its_switch(site) -> Path:
+    """The site indexed, then a `--full` killed before it switched; its configuration."""
     config = site / "wiresearch.toml"
     assert wiresearch("reindex", "--config", config).returncode == 0
     crashed = wiresearch("reindex", "--config", config, "--full",
                          env={"WIRESEARCH_FAULT": "generation-built"})
     assert crashed.returncode == -signal.SIGKILL
+    return config
+
+
+def test_a_crash_before_the_switch_leaves_the_live_generation(site):
+    config = _rebuild_killed_before_its_switch(site)
     assert IndexDir(site / "index").current_name() == "gen-000001"
     again = wiresearch("reindex", "--config", config, "--full", "--json")
     assert json.loads(again.stdout)["generation"] == "gen-000003"
@@ -271,11 +277,7 @@ def test_a_crash_before_the_switch_leaves_the_live_generation(site):
 
 
 def test_the_next_run_deletes_what_a_killed_rebuild_left(site):
-    config = site / "wiresearch.toml"
-    assert wiresearch("reindex", "--config", config).returncode == 0
-    crashed = wiresearch("reindex", "--config", config, "--full",
-                         env={"WIRESEARCH_FAULT": "generation-built"})
-    assert crashed.returncode == -signal.SIGKILL
+    config = _rebuild_killed_before_its_switch(site)
     assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000002"]
     assert wiresearch("reindex", "--config", config, "--dry-run").returncode == 0
     assert IndexDir(site / "index").generations() == ["gen-000001", "gen-000002"]

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
@@ -167,11 +166,7 @@ class Archive:
         specs = [SourceSpec(p, format=format, source=source) for p in paths]
         scope = [str(Path(p).resolve()) for p in paths]
         self.close()
-        # A dry run against an index not made yet has nothing to guard, and must not make
-        # the folder for its lock.
-        guard = (contextlib.nullcontext() if dry_run and not self.index_dir.exists()
-                 else self.index_dir.lock(wait))
-        with guard:
+        with self.index_dir.run_lock(wait, dry_run):
             report = Ingester(self.index_dir, jobs=jobs, progress=progress).run(
                 specs, full=full, dry_run=dry_run, delete_scope=scope, engine=engine)
         return report

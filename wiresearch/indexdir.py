@@ -15,6 +15,7 @@ shows them a half-built generation.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
@@ -163,6 +164,13 @@ class IndexDir:
     def lock(self, wait: float = 0) -> WriterLock:
         self._check_folder()
         return WriterLock(self.path / LOCK_FILE, wait)
+
+    def run_lock(self, wait: float = 0, dry_run: bool = False):
+        """The lock an indexing run takes: none for a dry run against a folder not made
+        yet, which has nothing to guard and must not be made for its lock."""
+        if dry_run and not self.path.exists():
+            return contextlib.nullcontext()
+        return self.lock(wait)
 
     def _check_folder(self) -> None:
         if self.path.exists() and not self.path.is_dir():

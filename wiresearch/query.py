@@ -29,6 +29,10 @@ _HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*$", re.I)
 _UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 
 
+# The options of a SearchRequest that take several values.
+_SEVERAL = ("countries", "regions", "sources", "topics", "facets")
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     query: str = ""
@@ -53,7 +57,7 @@ class SearchRequest:
         # One string is one value (`sources="bbc"`, not "b", "b", "c"), as Archive.search
         # takes it; a list, a set or a generator is as good as a tuple. Anything else is
         # left for validate() to refuse.
-        for name in ("countries", "regions", "sources", "topics", "facets"):
+        for name in _SEVERAL:
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
@@ -66,7 +70,7 @@ class SearchRequest:
     def validate(self) -> None:
         if not isinstance(self.query, str):
             raise UsageError(f"a query is a string, not {self.query!r}")
-        for name in ("countries", "regions", "sources", "topics", "facets"):
+        for name in _SEVERAL:
             values = getattr(self, name)
             if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
                 raise UsageError(f"{name} takes a name or a list of names, not {values!r}")

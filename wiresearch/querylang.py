@@ -515,7 +515,7 @@ class Parser:
         for term, gap in zip(terms[1:], gaps, strict=True):
             if slop or gap:
                 parts.append(((run[-1], term), slop + gap))
-                if len(run) > 1 and not slop:
+                if len(run) > 1:  # (with a slop, every run is one word)
                     parts.append((tuple(run), 0))
                 run = [term]
             else:

@@ -46,11 +46,7 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
     the sources are deleted from the index."""
     index_dir = IndexDir(config.index)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    # A dry run against an index not built yet has nothing to guard, and must not create
-    # the folder for its lock.
-    guard = (contextlib.nullcontext() if dry_run and not index_dir.path.exists()
-             else index_dir.lock(wait))
-    with guard:
+    with index_dir.run_lock(wait, dry_run):
         try:
             # The configured engine is the one a new index gets; an index keeps its own.
             report = Ingester(index_dir, jobs=jobs, progress=progress).run(
