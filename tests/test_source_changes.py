@@ -200,3 +200,29 @@ def test_a_file_that_could_not_be_read_is_read_when_it_can(tmp_path):
     archive = Archive(tmp_path / "index")
     second = archive.index([folder])
     assert second.added == 1 and second.files_new == [str(story)]
+
+
+def test_a_folder_a_glob_reaches_emptied_is_refused_not_deleted(tmp_path):
+    disks = tmp_path / "disks"
+    for disk, count in (("disk1", 3), ("disk2", 2)):
+        (disks / disk).mkdir(parents=True)
+        for number in range(count):
+            shutil.copy(DATA / "bbc" / "tech" / f"00{number + 1}.txt",
+                        disks / disk / f"{number}.txt")
+    pattern = str(disks / "disk*" / "*.txt")
+    archive = Archive(tmp_path / "index")
+    assert archive.index([pattern]).added == 5
+    shutil.rmtree(disks / "disk2")
+    (disks / "disk2").mkdir()  # an unmounted mount point
+    with pytest.raises(UsageError, match=r"disk2 holds no files, but 2 files \(2 articles\)"):
+        archive.index([pattern])
+    assert archive.search("*").total == 5
+    # The same reached through a pattern that names the folders themselves.
+    with pytest.raises(UsageError, match="is it mounted"):
+        archive.index([str(disks / "*")])
+    # A folder that is gone, not emptied, is taken as deleted, as are files gone from
+    # a folder that still holds others.
+    (disks / "disk2").rmdir()
+    (disks / "disk1" / "0.txt").unlink()
+    assert archive.index([pattern]).deleted == 3
+    assert archive.search("*").total == 2

@@ -294,8 +294,10 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 depth_of[resolved] = depth
                 tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
-        if (not paths and not is_pattern(spec.path) and Path(spec.path).is_dir()
-                and root not in found.unlisted):
+        if is_pattern(spec.path):
+            found.empty.extend(folder for folder in _pattern_folders(spec.path)
+                               if folder not in found.unlisted and _holds_nothing(folder))
+        elif not paths and Path(spec.path).is_dir() and root not in found.unlisted:
             found.empty.append(root)
     found.tasks = list(tasks.values())
     return found
@@ -305,6 +307,28 @@ def _depth(source_path: str) -> int:
     """How deep in the file system a source path reaches before any wildcard."""
     fixed = source_path.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
     return len(Path(os.path.realpath(fixed or ".")).parts)
+
+
+def _pattern_folders(pattern: str) -> list[str]:
+    """The folders a glob pattern reaches through its first wildcard
+    (`disks/disk*/*.jsonl` -> disks/disk1, disks/disk2): each is to a glob what a source
+    folder is to a folder path, so that one of them emptied (a disk not mounted) is
+    refused, not deleted, as a source folder would be."""
+    import glob
+
+    parts = Path(pattern).parts
+    first = next(i for i, part in enumerate(parts) if is_pattern(part))
+    reach = str(Path(*parts[:first], parts[first].replace("**", "*")))
+    return [os.path.realpath(folder) for folder in sorted(glob.glob(reach))
+            if os.path.isdir(folder)]
+
+
+def _holds_nothing(folder: str) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
 
 
 def printable(path: str) -> str:
