@@ -269,6 +269,8 @@ def test_dates_inline(text, start, end):
     ("headlin:oil", "unknown field 'headlin'", 0),
     ("ex*rt", "wildcards work only at the end", 0),
     ('"oil prices"~', "proximity needs a number", 0),
+    ('oil ""~', "proximity needs a number", 4),
+    ('"!"~1001', "proximity is at most", 0),
     ("cocoa\x07", "control character", 5),
 ])
 def test_bad_queries_point_at_the_problem(text, message, position):

@@ -492,16 +492,16 @@ class Parser:
             kept.append(term)
             skipped = 0
         terms = tuple(kept)
-        if not terms:
-            return None
-        self.result.terms.update(terms)
-        if token.slop == -1:
+        if token.slop == -1:  # before an empty phrase returns: `""~` is as wrong
             raise QueryError('proximity needs a number: "oil prices"~3', self.text,
                              token.start)
         slop = token.slop or 0
         if slop > MAX_PROXIMITY:
             raise QueryError(f"proximity is at most {MAX_PROXIMITY} words", self.text,
                              token.start)
+        if not terms:
+            return None
+        self.result.terms.update(terms)
         if len(terms) == 1:
             return self._across(fields, lambda name: nodes.Term(name, terms[0],
                                                                 FIELD_WEIGHTS[name]))
