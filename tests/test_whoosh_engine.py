@@ -354,3 +354,20 @@ def test_an_index_made_when_commas_separated_values_still_reads_and_writes(tmp_p
             assert searcher.count(nodes.Term("topic", held)) == 1
             assert searcher.facet_counts(nodes.MatchAll(), "topic") == {held: 1, "cocoa": 1}
         engine.close()
+
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["cocoa", "cocao", "lavrov", "petroleum", "japan", "oil", "export"]),
+       st.lists(st.tuples(st.integers(0, 9), st.sampled_from("abceiklnoprstu")),
+                max_size=2),
+       st.integers(0, 2), st.sampled_from(["headline", "body", "dateline"]))
+def test_fuzzy_words_are_the_levenshtein_automaton_words(searcher, word, edits, distance,
+                                                         field):
+    """Whoosh searches segment by segment; in each, the words found for a fuzzy word are
+    those of Whoosh's own Levenshtein automaton over the segment's terms."""
+    for at, letter in edits:  # a misspelling: letters replaced or inserted
+        word = word[:at] + letter + word[at + (at % 2):]
+    fuzzy = whoosh_engine.VocabularyFuzzyTerm(field, word, maxdist=distance, prefixlength=0)
+    for leaf, _offset in searcher._reader.leaf_readers():
+        assert sorted(fuzzy._btexts(leaf)) == sorted(leaf.terms_within(field, word, distance))

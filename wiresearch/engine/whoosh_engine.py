@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import chain, islice
@@ -200,6 +201,32 @@ def from_stored(fields: dict, separator: str = VALUE_SEPARATOR) -> tuple[Article
     return article, fields.get("cluster", article.id)
 
 
+# A reader's terms of each field, for fuzzy words: read once per reader (a searcher's
+# life), about 125 ms for Reuters-21578's 33,600 body terms.
+_field_terms: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class VocabularyFuzzyTerm(wq.FuzzyTerm):
+    """Whoosh's FuzzyTerm, its words found by rapidfuzz (C) over the field's terms held in
+    memory instead of by Whoosh's Levenshtein automaton stepping through the terms file:
+    the same words (plain Levenshtein, a transposition is two edits), 1-11 ms a word on
+    Reuters-21578 instead of about 480."""
+
+    def _btexts(self, ixreader):
+        if self.maxdist == 0:
+            return [self.text] if (self.fieldname, self.text) in ixreader else []
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        terms = _field_terms.setdefault(ixreader, {})
+        if self.fieldname not in terms:
+            terms[self.fieldname] = [text.decode("utf-8")
+                                     for text in ixreader.lexicon(self.fieldname)]
+        return [word for word, _distance, _index in process.extract(
+            self.text, terms[self.fieldname], scorer=Levenshtein.distance,
+            score_cutoff=self.maxdist, limit=None)]
+
+
 def compile_node(node: nodes.Node) -> wq.Query:
     """A Whoosh query for a node tree."""
     if isinstance(node, nodes.MatchAll):
@@ -216,8 +243,8 @@ def compile_node(node: nodes.Node) -> wq.Query:
     if isinstance(node, nodes.Prefix):
         return wq.Prefix(node.field, node.text, boost=node.boost)
     if isinstance(node, nodes.Fuzzy):
-        return wq.FuzzyTerm(node.field, node.text, boost=node.boost, maxdist=node.distance,
-                            prefixlength=0)
+        return VocabularyFuzzyTerm(node.field, node.text, boost=node.boost,
+                                   maxdist=node.distance, prefixlength=0)
     if isinstance(node, nodes.DateRange):
         return wq.NumericRange("date", node.start, node.end, startexcl=False,
                                endexcl=node.end is not None)
