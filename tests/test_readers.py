@@ -4,7 +4,7 @@ import gzip
 import shutil
 from html.entities import codepoint2name
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, corpus
@@ -130,6 +130,7 @@ def _sgml_escaped(text: str, choices: list[int]) -> str:
 @settings(max_examples=200, deadline=None)
 @given(st.text(_PRINTABLE, min_size=1, max_size=60), st.text(_PRINTABLE, max_size=200),
        st.lists(st.integers(0, 2), min_size=260, max_size=260))
+@example("0", "0\ufdd0", [1] * 260)  # a noncharacter as a reference: html.unescape drops it
 def test_reuters_reader_gives_back_any_escaped_text(headline, body, choices):
     chunk = (f'<REUTERS NEWID="1"><TEXT><TITLE>{_sgml_escaped(headline, choices)}</TITLE>'
              f"<BODY>{_sgml_escaped(body, choices[60:])}</BODY></TEXT></REUTERS>")

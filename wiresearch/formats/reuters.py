@@ -75,12 +75,14 @@ def _as_xml_reference(match: re.Match) -> str:
     reference = match.group()
     if reference in _XML_REFERENCES:
         return reference
+    text = html.unescape(reference)
     if reference.startswith("&#"):
         digits = reference[2:].rstrip(";")
         code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
         if 0 < code < 32 and code not in (9, 10, 13) or code == 127:
             return " "
-    text = html.unescape(reference)
+        if not text:  # a noncharacter (U+FDD0, U+FFFE), which html.unescape drops
+            text = chr(code)
     if text == reference:  # no reference HTML knows: the ampersand is text
         return "&amp;" + reference[1:]
     return (_RAW_CONTROL.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;")
