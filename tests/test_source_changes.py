@@ -226,3 +226,22 @@ def test_a_folder_a_glob_reaches_emptied_is_refused_not_deleted(tmp_path):
     (disks / "disk1" / "0.txt").unlink()
     assert archive.index([pattern]).deleted == 3
     assert archive.search("*").total == 2
+
+
+def test_a_file_named_like_a_member_of_another_keeps_its_stories(tmp_path, engine_name):
+    """Members of a bundle are stored as `bundle!member`; a file of its own named so
+    (`news!update` beside `news`) is not one of `news`'s members."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "news").write_text("Alpha story\n\nAlpha body about markets.\n")
+    (folder / "news!update").write_text("Beta story\n\nBeta body about oil.\n")
+    archive = Archive(tmp_path / "index")
+    assert archive.index([folder], engine=engine_name).added == 2
+    (folder / "news").write_text("Alpha story\n\nAlpha body about bonds.\n")
+    assert archive.index([folder]).updated == 1
+    assert archive.search("beta").total == 1
+    (folder / "news").unlink()
+    assert archive.index([folder]).deleted == 1
+    assert [hit.headline for hit in archive.search("*").hits] == ["Beta story"]
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "check"])
+    assert result.exit_code == 0, result.output

@@ -177,6 +177,15 @@ class Catalog:
             "WHERE path=?", (path,)).fetchone()
         return FileEntry(*row) if row else None
 
+    def files_named_like_members(self, path: str) -> list[str]:
+        """The files whose names start as a member of a bundle at `path` would
+        (`news!update` beside `news`): files of their own, which deleting the bundle's
+        members must not touch."""
+        prefix = path + "!"
+        rows = self._db.execute("SELECT path FROM files WHERE path >= ? AND path < ?",
+                                (prefix, prefix + "\U0010ffff"))
+        return [row[0] for row in rows]
+
     def put_file(self, entry: FileEntry) -> None:
         self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (entry.path, entry.size, entry.mtime_ns, entry.hash, entry.status,

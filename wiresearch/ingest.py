@@ -572,7 +572,7 @@ class Ingester:
             for path in removed:
                 batch_paths.append(path)
                 ids = catalog.delete_docs_of(path)
-                writer.delete_path(path)
+                writer.delete_path(path, catalog.files_named_like_members(path))
                 catalog.forget_file(path)
                 report.deleted += len(ids)
                 report.files_removed.append(path)
@@ -673,7 +673,7 @@ class Ingester:
         old = catalog.checksums(result.path)
         if forced:
             # The engine may hold anything from the interrupted batch: replace it all.
-            writer.delete_path(result.path)
+            writer.delete_path(result.path, catalog.files_named_like_members(result.path))
         written = 0
         conflicts: dict[str, str] = {}
         new_ids = set()

@@ -40,8 +40,10 @@ class EngineWriter(ABC):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     @abstractmethod
-    def delete_path(self, path: str) -> None:
-        """Delete every article read from the source file `path`."""
+    def delete_path(self, path: str, others: Iterable[str] = ()) -> None:
+        """Delete every article read from the source file `path`, members of a bundle
+        (`day.zip!ap/1.xml`) too, except those of `others`: files whose names only look
+        like members (`day.zip!notes`)."""
 
     @abstractmethod
     def commit(self) -> None: ...

@@ -404,12 +404,20 @@ class TantivyWriter(EngineWriter):
         for article_id in ids:
             writer.delete_documents_by_term("id", article_id)
 
-    def delete_path(self, path: str) -> None:
+    def delete_path(self, path: str, others: Iterable[str] = ()) -> None:
         writer = self._open()
         writer.delete_documents_by_term("path", path)
         # Members of a bundle carry the bundle's path and theirs: `day.zip!ap/1.xml`.
-        writer.delete_documents_by_query(tantivy.Query.regex_query(
-            self._schema, "path", _regex_literal(path + "!") + "(?s:.*)"))
+        members = tantivy.Query.regex_query(self._schema, "path",
+                                            _regex_literal(path + "!") + "(?s:.*)")
+        others = list(others)
+        if others:
+            members = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, members)]
+                + [(tantivy.Occur.MustNot, tantivy.Query.regex_query(
+                    self._schema, "path", _regex_literal(other) + "(?:!(?s:.*))?"))
+                   for other in others])
+        writer.delete_documents_by_query(members)
 
     def commit(self) -> None:
         writer = self._open()

@@ -326,10 +326,16 @@ class WhooshWriter(EngineWriter):
         for article_id in ids:
             self._writer.delete_by_term("id", article_id)
 
-    def delete_path(self, path: str) -> None:
+    def delete_path(self, path: str, others: Iterable[str] = ()) -> None:
         self._writer.delete_by_term("path", path)
         # Members of a bundle carry the bundle's path and theirs: `day.zip!ap/1.xml`.
-        self._writer.delete_by_query(wq.Prefix("path", path + "!"))
+        members: wq.Query = wq.Prefix("path", path + "!")
+        others = list(others)
+        if others:
+            members = wq.AndNot(members, wq.Or(
+                [query for other in others for query in
+                 (wq.Term("path", other), wq.Prefix("path", other + "!"))]))
+        self._writer.delete_by_query(members)
 
     def commit(self) -> None:
         # A fresh build's segments are large and final: merging them would only copy
