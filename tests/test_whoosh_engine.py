@@ -371,3 +371,32 @@ def test_fuzzy_words_are_the_levenshtein_automaton_words(searcher, word, edits, 
     fuzzy = whoosh_engine.VocabularyFuzzyTerm(field, word, maxdist=distance, prefixlength=0)
     for leaf, _offset in searcher._reader.leaf_readers():
         assert sorted(fuzzy._btexts(leaf)) == sorted(leaf.terms_within(field, word, distance))
+
+
+def test_an_archive_opened_before_a_merge_keeps_reading_what_it_opened(tmp_path, engine_name):
+    """A later run merges the segment of the 2020 stories away and deletes its files;
+    an Archive opened before reads its dates and stored values as it did."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+
+    def stories(name: str, prefix: str, count: int, year: int) -> None:
+        (folder / name).write_text("".join(
+            json.dumps({"id": f"{prefix}{n}", "source": "Test", "title": f"{prefix} {n} oil",
+                        "body": "oil", "date": f"{year}-01-{1 + n % 28:02d}"}) + "\n"
+            for n in range(count)))
+
+    writer = Archive(tmp_path / "index")
+    stories("a.jsonl", "a", 1000, 2010)
+    writer.index([folder], engine=engine_name)
+    stories("b.jsonl", "b", 10, 2020)
+    writer.index([folder])
+    with Archive(tmp_path / "index") as opened:
+        assert opened.search("oil").total == 1010
+        stories("c.jsonl", "c", 10, 2015)
+        writer.index([folder])  # merges the segments of b and c
+        assert [hit.id for hit in opened.search("oil", sort="newest", limit=3).hits] == [
+            "test:b9", "test:b8", "test:b7"]
+        assert opened.search("", date_from="2020").total == 10
+        assert opened.get("test:b1").headline == "b 1 oil"
+        assert opened.stats()["newest"].startswith("2020-01-10")
+    writer.close()

@@ -42,7 +42,26 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 class _LengthCachingReader(W3PerDocReader):
     """While writing postings Whoosh asks, for each one, the length of the field in its
     document: a stat() to see whether the column exists, then a read from the column
-    file. Reading each length column once per segment removes most of that cost."""
+    file. Reading each length column once per segment removes most of that cost.
+
+    Every column file of the segment is opened with the reader, not at its first use:
+    a merge by a later run deletes the files of the segments it merged, and a searcher
+    opened before must still read their stored values and date keys (an open file
+    stays readable once deleted; Whoosh would find the column gone and read every
+    date as none)."""
+
+    def __init__(self, storage, segment):
+        super().__init__(storage, segment)
+        prefix, suffix = W3Codec.column_filename(segment, "\0").split("\0")
+        known = self.__dict__.setdefault("_known_columns", {})
+        for name in storage.list():
+            if name.startswith(prefix) and name.endswith(suffix):
+                fieldname = name[len(prefix):len(name) - len(suffix)]
+                try:
+                    self._colfiles[fieldname] = self._get_column_file(fieldname)
+                except FileNotFoundError:  # deleted since the listing: not ours to read
+                    continue
+                known[fieldname] = True
 
     def has_column(self, fieldname):
         known = self.__dict__.setdefault("_known_columns", {})
