@@ -225,8 +225,11 @@ def test_walk_is_recursive_sorted_and_skips_readmes_and_hidden(tmp_path):
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / ".hidden.txt").write_text("x")
     (tmp_path / "README.txt").write_text("x")
-    assert [p.relative_to(tmp_path).as_posix() for p in walk([tmp_path])] == ["a.txt",
-                                                                                "b/2.txt"]
+    for name in ("README.rst", "LICENSE.md", "logo.svg", "photo.webp", "scan.TIF"):
+        (tmp_path / "b" / name).write_text("x")
+    (tmp_path / "b" / "readme-corrections.txt").write_text("x")  # a story, so named
+    assert [p.relative_to(tmp_path).as_posix() for p in walk([tmp_path])] == [
+        "a.txt", "b/2.txt", "b/readme-corrections.txt"]
 
 
 def test_reader_uses_content_not_the_name(tmp_path):

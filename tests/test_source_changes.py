@@ -166,11 +166,12 @@ def test_the_catalog_is_left_readable_without_write_access(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
-def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path, data_copy):
+@pytest.mark.parametrize("mode", [0, 0o644], ids=["unreadable", "listed-not-entered"])
+def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path, data_copy, mode):
     archive = Archive(tmp_path / "index")
     archive.index([data_copy])
     locked = data_copy / "reuters21578"
-    locked.chmod(0)
+    locked.chmod(mode)
     try:
         done = unprivileged(tmp_path / "index", "index", data_copy, "--json")
         report = json.loads(done.stdout)
@@ -245,3 +246,24 @@ def test_a_file_named_like_a_member_of_another_keeps_its_stories(tmp_path, engin
     assert [hit.headline for hit in archive.search("*").hits] == ["Beta story"]
     result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_folder_moved_away_and_linked_back_keeps_its_stories(tmp_path, data_copy):
+    archive = Archive(tmp_path / "index")
+    archive.index([data_copy])
+    moved = tmp_path / "disk2" / "sport"
+    moved.parent.mkdir()
+    (data_copy / "bbc" / "sport").rename(moved)
+    (data_copy / "bbc" / "sport").symlink_to(moved)
+    report = archive.index([data_copy])
+    assert (report.added, report.deleted) == (4, 4)  # read under their new path
+    assert archive.search("*").total == 1021
+
+
+def test_a_link_to_a_folder_above_is_followed_once(tmp_path):
+    folder = tmp_path / "wire"
+    (folder / "inner").mkdir(parents=True)
+    shutil.copy(DATA / "bbc" / "tech" / "001.txt", folder / "inner" / "001.txt")
+    (folder / "inner" / "up").symlink_to(folder)
+    report = Archive(tmp_path / "index").index([folder])
+    assert (report.added, report.rejected) == (1, [])

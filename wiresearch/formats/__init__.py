@@ -38,8 +38,14 @@ READERS: list[Reader] = [anpa, nitf, newsml_g2, newsml1, reuters, countrywire, n
 BY_NAME = {reader.name: reader for reader in READERS}
 
 # Files that are never stories: skipped silently when walking a folder.
-IGNORED_SUFFIXES = (".dtd", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".pyc", ".lc.txt")
-IGNORED_NAMES = ("readme", "readme.txt", "readme.md", "license", "license.txt")
+IGNORED_SUFFIXES = (
+    ".dtd", ".lc.txt", ".pyc",
+    # Pictures, sound and video that archives keep beside the stories.
+    ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".svg",
+    ".ico", ".heic", ".mp3", ".wav", ".m4a", ".mp4", ".mov", ".avi",
+)
+# Notes about a folder, whatever their extension (README.rst, LICENSE.md).
+IGNORED_STEMS = ("readme", "license")
 
 
 def reader_named(format_name: str) -> Reader:
@@ -105,7 +111,7 @@ def _read_bundle(source: SourceFile, format_name: str | None, depth: int,
 
 def is_ignored(path: Path) -> bool:
     lower = path.name.lower()
-    return (lower.startswith(".") or lower in IGNORED_NAMES
+    return (lower.startswith(".") or lower.split(".", 1)[0] in IGNORED_STEMS
             or lower.endswith(IGNORED_SUFFIXES))
 
 
@@ -119,13 +125,37 @@ def walk(paths: Iterable[str | Path],
         path = checked_path(given)
         if path.is_file():
             yield path
-        else:
-            for root, dirs, files in os.walk(path, onerror=unlisted):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for file_name in sorted(files):
-                    candidate = Path(root, file_name)
-                    if not is_ignored(candidate) and not _special(candidate):
-                        yield candidate
+            continue
+        # Links to folders are followed, as links to files are (a folder moved to
+        # another disk and linked back keeps its stories); a folder reached twice (a
+        # link to an ancestor) is read once.
+        visited: set[tuple[int, int]] = set()
+        for root, dirs, files in os.walk(path, onerror=unlisted, followlinks=True):
+            try:
+                status = os.stat(root)
+            except OSError as error:
+                if unlisted is not None:
+                    unlisted(error)
+                dirs[:] = []
+                continue
+            if (status.st_dev, status.st_ino) in visited:
+                dirs[:] = []
+                continue
+            visited.add((status.st_dev, status.st_ino))
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file_name in sorted(files):
+                candidate = Path(root, file_name)
+                try:
+                    if is_ignored(candidate) or _special(candidate):
+                        continue
+                except OSError as error:
+                    # A folder that may be listed but not entered (mode 0644): none of
+                    # its files can be read, and none is deleted.
+                    if unlisted is not None:
+                        unlisted(OSError(error.errno, error.strerror, root))
+                    dirs[:] = []
+                    break
+                yield candidate
 
 
 def checked_path(given: str | os.PathLike) -> Path:
