@@ -587,3 +587,26 @@ def test_an_interrupted_file_outside_the_next_runs_paths_waits_for_its_own(tmp_p
     with Archive(index) as archive:
         assert "One more line." in archive.get("bbc:tech/001").body
     assert reindex.check(IndexDir(index)).ok
+
+
+def test_ctrl_c_stops_a_run_and_its_readers_without_a_traceback(site):
+    config = site / "wiresearch.toml"
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    # Enough new input for reader processes, and a first commit after 3,000 articles:
+    # Ctrl-C comes then, when the readers have read every file and wait for more.
+    records = (DATA / "reuters21578" / "reut2-000.sgm").read_bytes()
+    for copy in range(1, 5):
+        (site / "src" / f"copy{copy}.sgm").write_bytes(
+            records.replace(b'NEWID="', f'NEWID="{copy}0000'.encode()))
+    stopped = subprocess.run(
+        [sys.executable, "-m", "wiresearch.cli", "reindex", "--config", str(config),
+         "--jobs", "2"], capture_output=True, text=True, timeout=600,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+        env={**os.environ, "WIRESEARCH_FAULT": "journal-written:SIGINT",
+             "WIRESEARCH_BATCH_ARTICLES": "3000"})
+    assert stopped.returncode == 130
+    assert "Traceback" not in stopped.stderr, stopped.stderr
+    finished = wiresearch("reindex", "--config", config, "--wait", "0")
+    assert finished.returncode == 0, finished.stderr
+    with Archive(site / "index") as archive:
+        assert archive.search("*").total == 1021 + 4 * 1000

@@ -136,9 +136,12 @@ class IndexReport:
 
 
 def _fault(point: str) -> None:
-    # Tests stop a run at a named point: `point` kills it, `point:SIGTERM` terminates it.
+    # Tests stop a run at a named point: `point` kills it, `point:SIGTERM` terminates it,
+    # `point:SIGINT` is Ctrl-C (which the terminal sends to the whole process group).
     name, _, how = os.environ.get("WIRESEARCH_FAULT", "").partition(":")
-    if name == point:
+    if name == point and how == "SIGINT":
+        os.killpg(0, signal.SIGINT)
+    elif name == point:
         os.kill(os.getpid(), signal.SIGTERM if how == "SIGTERM" else signal.SIGKILL)
 
 
@@ -194,6 +197,12 @@ def process_file(task: FileTask, engine: str | None = None) -> FileResult:
     result.vocabulary = {word: count for word, count in vocabulary.items()
                          if low <= len(word) <= high and word.isalpha()}
     return result
+
+
+def _leave_interrupts_to_the_run() -> None:
+    """In a reader process: Ctrl-C reaches the whole process group, and the run stops its
+    readers itself; a reader stopped by it printed its traceback on the terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _ordered_map(executor: Executor | None, function, items: Iterable, window: int
@@ -624,7 +633,8 @@ class Ingester:
             return None
         # spawn, not fork: the parent may hold engine threads (tantivy) and locks.
         return ProcessPoolExecutor(max_workers=min(self.jobs, files),
-                                   mp_context=get_context("spawn"))
+                                   mp_context=get_context("spawn"),
+                                   initializer=_leave_interrupts_to_the_run)
 
     @staticmethod
     def _read_journal(path: Path) -> list[str]:
