@@ -267,3 +267,23 @@ def test_a_link_to_a_folder_above_is_followed_once(tmp_path):
     (folder / "inner" / "up").symlink_to(folder)
     report = Archive(tmp_path / "index").index([folder])
     assert (report.added, report.rejected) == (1, [])
+
+
+def test_a_source_link_repointed_at_an_empty_folder_is_refused(tmp_path):
+    """Its stories were indexed under the folder it pointed to before."""
+    shutil.copytree(DATA / "bbc", tmp_path / "bbc.real")
+    (tmp_path / "empty").mkdir()
+    link = tmp_path / "bbc"
+    link.symlink_to(tmp_path / "bbc.real")
+    config = tmp_path / "wiresearch.toml"
+    config.write_text(f'index = "index"\n[[sources]]\npath = "{link}"\n')
+    night = CliRunner().invoke(cli, ["reindex", "--config", str(config)])
+    assert night.exit_code == 0, night.output
+    link.unlink()
+    link.symlink_to(tmp_path / "empty")
+    night = CliRunner().invoke(cli, ["reindex", "--config", str(config)])
+    assert night.exit_code == 2 and "is it mounted?" in night.stderr
+    with Archive(tmp_path / "index") as archive:
+        assert archive.search("*").total == 20
+        # `index PATH` deletes only what lies under PATH as it is now: nothing.
+        assert archive.index([link]).deleted == 0

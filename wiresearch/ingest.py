@@ -255,6 +255,10 @@ class Discovery:
     unlisted: dict[str, str] = field(default_factory=dict)
     # Source folders that hold no file at all (an unmounted mount point looks so).
     empty: list[str] = field(default_factory=list)
+    # Those of them named through a link, which may have pointed elsewhere before, and
+    # every source's folder or file as the run reached it.
+    relinked: list[str] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
 
 
@@ -303,11 +307,14 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 depth_of[resolved] = depth
                 tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
+        found.roots.append(root)
         if is_pattern(spec.path):
             found.empty.extend(folder for folder in _pattern_folders(spec.path)
                                if folder not in found.unlisted and _holds_nothing(folder))
         elif not paths and Path(spec.path).is_dir() and root not in found.unlisted:
             found.empty.append(root)
+            if root != os.path.abspath(spec.path):
+                found.relinked.append(root)
     found.tasks = list(tasks.values())
     return found
 
@@ -551,7 +558,7 @@ class Ingester:
             report.unchanged += sum(manifest[path].articles for path in hidden
                                     if path in manifest)
         if not fresh:
-            self._refuse_emptied(found.empty, removed, manifest)
+            self._refuse_emptied(found, removed, manifest)
         if dry_run:
             self._dry_run(report, todo, manifest, removed)
             return
@@ -615,12 +622,15 @@ class Ingester:
             raise
 
     @staticmethod
-    def _refuse_emptied(empty: list[str], removed: list[str],
+    def _refuse_emptied(found: Discovery, removed: list[str],
                         manifest: dict[str, FileEntry]) -> None:
         """A source folder that held indexed files and now holds none is far more often
-        a disk not mounted than an archive deleted: refuse to delete it all."""
-        for folder in empty:
-            gone = [path for path in removed if _under(path, [folder])]
+        a disk not mounted than an archive deleted: refuse to delete it all. Reached
+        through a link (a link re-pointed at an empty mount point), its files were
+        indexed under the folder it pointed to: those of no source of this run count."""
+        for folder in found.empty:
+            gone = [path for path in removed if _under(path, [folder])
+                    or (folder in found.relinked and not _under(path, found.roots))]
             if gone:
                 articles = sum(manifest[path].articles for path in gone if path in manifest)
                 raise UsageError(
