@@ -58,6 +58,15 @@ def test_config_minimal_form_and_errors(tmp_path):
     (tmp_path / "bad.toml").write_text("index = 'x'\n[[sources]]\nfolder = 'y'\n")
     with pytest.raises(ConfigError, match="needs a path"):
         load_config(str(tmp_path / "bad.toml"))
+    # Settings that only reading a file would use are checked with the rest.
+    (tmp_path / "bad.toml").write_text(
+        "index = 'x'\n[[sources]]\npath = 'y'\nformat = 'reuters-sgml '\n")
+    with pytest.raises(ConfigError, match="sources #1: unknown format 'reuters-sgml '"):
+        load_config(str(tmp_path / "bad.toml"))
+    (tmp_path / "bad.toml").write_text(
+        "index = 'x'\n[[sources]]\npath = 'y'\nfields = { title = 'headline' }\n")
+    with pytest.raises(ConfigError, match="'title' is not one of ours"):
+        load_config(str(tmp_path / "bad.toml"))
     (tmp_path / "empty.toml").write_text("index = 'x'\n[[sources]]\npath = ''\n")
     with pytest.raises(ConfigError, match="needs a path"):  # not the config's own folder
         load_config(str(tmp_path / "empty.toml"))

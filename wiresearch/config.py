@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .ingest import SourceSpec
 
 if sys.version_info >= (3, 11):
@@ -103,11 +103,26 @@ def load_config(explicit: str | None = None) -> Config:
         for key in ("format", "source"):
             if key in raw and not isinstance(raw[key], str):
                 raise ConfigError(f"{where}: {key} must be a string")
+        if isinstance(raw.get("format"), str):
+            # Checked now, not when the first file needs reading (which a night with
+            # no new file never does).
+            from .formats import reader_named
+
+            try:
+                reader_named(raw["format"])
+            except UsageError as error:
+                raise ConfigError(f"{where}: {error}") from None
         field_map = raw.get("fields", {})
         if not isinstance(field_map, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in field_map.items()):
             raise ConfigError(f"{where}: fields must map our field names to the export's "
                               "keys, like { headline = \"title\" }")
+        from .formats.jsonl import FIELDS
+
+        unknown_fields = sorted(set(field_map) - set(FIELDS))
+        if unknown_fields:
+            raise ConfigError(f"{where}: fields: {unknown_fields[0]!r} is not one of ours "
+                              f"({', '.join(FIELDS)}); map ours to the export's keys")
         source_path = raw["path"]
         if not os.path.isabs(source_path):
             source_path = str(base / source_path)
