@@ -246,6 +246,7 @@ def test_an_export_page_is_the_search_page_with_recency_too(index):
     (("--facet", "bogus"), "unknown facet"),
     (("--limit", "-3"), "--limit must be at least 1"),
     (("--limit", "0"), "--limit must be at least 1"),
+    (("--json",), "--json and --format csv each choose the output"),
 ])
 def test_an_export_refuses_what_search_refuses(index, args, message):
     result = run("search", "oil", "--format", "csv", *args, index=index)
@@ -269,3 +270,9 @@ def test_an_export_read_by_head_ends_quietly(index):
 def test_an_argument_that_is_not_utf8_is_a_usage_error(index, args):
     result = CliRunner().invoke(cli, ["--index", str(index), *args])
     assert result.exit_code == 2 and "is not valid UTF-8" in result.stderr
+
+
+def test_a_timeline_takes_one_output(index):
+    result = run("timeline", "oil", "--json", "--csv", index=index)
+    assert result.exit_code == 2 and "--json and --csv" in result.stderr
+    assert result.stdout == ""

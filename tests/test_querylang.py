@@ -264,6 +264,7 @@ def test_dates_inline(text, start, end):
     ("cocoa AND", "AND needs something on its right", 6),
     ("date:[x TO y]", "bad date 'x'", 5),
     ("date:[1987-03", "unbalanced bracket", 5),
+    ("date:[1987-03-02 TO 1987-03-01]", "1987-03-02 is after 1987-03-01", 5),
     ("country:Narnia", "unknown country", 8),
     ("region:Mars", "unknown region", 7),
     ("headlin:oil", "unknown field 'headlin'", 0),

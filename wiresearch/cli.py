@@ -247,6 +247,9 @@ def search(ctx, query, countries, regions, sources, topics, date_from, date_to, 
     if output not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {output!r}: use {', '.join(EXPORT_FORMATS)}")
     if output != "text":
+        if as_json:
+            raise UsageError(f"--json and --format {output} each choose the output: "
+                             "use one of them")
         if expand:
             raise UsageError(f"--expand re-ranks search results; it cannot be combined "
                              f"with --format {output}")
@@ -355,6 +358,10 @@ def stats(ctx, as_json):
 def timeline(ctx, query, by, countries, regions, sources, topics, date_from, date_to,
              as_json, as_csv):
     """Coverage over time: matching articles per day, week, month or year."""
+    if as_json and as_csv:
+        from .errors import UsageError
+
+        raise UsageError("--json and --csv each choose the output: use one of them")
     with _archive(ctx) as archive:
         series = archive.timeline(" ".join(query), by=by, countries=countries,
                                   regions=regions, sources=sources, topics=topics,

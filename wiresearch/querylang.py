@@ -623,8 +623,11 @@ def _date_range(text: str) -> nodes.DateRange:
         first_day, after = parse_user_date(low)
         start = epoch_seconds(first_day if inclusive_start else after)
     if high not in ("*", ""):
-        first_day, after = parse_user_date(high)
-        end = epoch_seconds(after if inclusive_end else first_day)
+        high_day, after = parse_user_date(high)
+        end = epoch_seconds(after if inclusive_end else high_day)
+        # Backwards is a slip of the pen, refused as --from after --to is.
+        if start is not None and epoch_seconds(first_day) > epoch_seconds(high_day):
+            raise UsageError(f"bad date range {text!r}: {low} is after {high}")
     if start is None and end is None:
         raise UsageError(f"bad date range {text!r}: give at least one date")
     return nodes.DateRange(start, end)
