@@ -168,6 +168,8 @@ def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
     lambda a: a.similar("reuters21578:1", limit=0), lambda a: a.export("oil", fields=5),
     lambda a: next(a.export("oil", fields=[])), lambda a: a.search("oil", collapse="no"),
     lambda a: a.search("oil", limit=True), lambda a: a.search("oil", expand=1),
+    lambda a: a.search("oil", limit=10.0), lambda a: a.search("oil", page="2"),
+    lambda a: a.search("*", countries=b"GB"),
     # A SearchRequest made by hand is checked the same way.
     lambda a: a.run(SearchRequest(query="oil", countries=5)),
     lambda a: a.run(SearchRequest(query="oil", countries=[5])),
@@ -177,6 +179,23 @@ def test_a_query_of_nothing_searchable_finds_nothing(sample_archive):
 def test_arguments_of_the_wrong_kind_are_usage_errors(sample_archive, call):
     with pytest.raises(UsageError):
         call(sample_archive)
+
+
+@pytest.mark.parametrize("arguments", [
+    {"source": 5}, {"format": ["json"]}, {"engine": 1}, {"full": "yes"}, {"dry_run": 1},
+    {"jobs": "2"}, {"jobs": 0}, {"jobs": True}, {"wait": "x"}, {"wait": -1},
+    {"progress": 5},
+])
+def test_index_arguments_of_the_wrong_kind_are_refused_before_anything(tmp_path,
+                                                                         arguments):
+    with pytest.raises(UsageError):
+        Archive(tmp_path / "index").index(DATA / "bbc", **arguments)
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_number_of_the_wrong_kind_is_named_as_such(sample_archive):
+    with pytest.raises(UsageError, match="limit takes a whole number, not 10.0"):
+        sample_archive.search("oil", limit=10.0)
 
 
 def test_none_for_a_list_means_none(sample_archive):

@@ -151,6 +151,8 @@ class Archive:
         given = _several(paths, paths=True)
         if not given:
             raise UsageError("give at least one file or folder to index")
+        _check_index_arguments(format=format, source=source, engine=engine, full=full,
+                               dry_run=dry_run, jobs=jobs, wait=wait, progress=progress)
         # Checked before the index folder is made or locked, so that a mistyped path or
         # engine leaves nothing behind.
         for path in given:
@@ -462,6 +464,24 @@ def _check_id(article_id) -> None:
                          f"{article_id!r}")
 
 
+def _check_index_arguments(*, format, source, engine, full, dry_run, jobs, wait,
+                           progress) -> None:
+    """Arguments of the wrong kind refused before anything is read: `source=5` made
+    every story fail to normalize, `jobs="2"` failed inside the run."""
+    for name, value in (("format", format), ("source", source), ("engine", engine)):
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{name} takes a name, not {value!r}")
+    for name, value in (("full", full), ("dry_run", dry_run)):
+        if not isinstance(value, bool):
+            raise UsageError(f"{name} is True or False, not {value!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise UsageError(f"jobs takes a number of processes (1 or more), not {jobs!r}")
+    if (isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0):
+        raise UsageError(f"wait takes a number of seconds (0 or more), not {wait!r}")
+    if progress is not None and not callable(progress):
+        raise UsageError(f"progress takes a function of one report, not {progress!r}")
+
+
 def _several(values: str | os.PathLike | Iterable | None, paths: bool = False) -> tuple:
     """The values of an argument that takes several; one string (or path, for `paths`)
     is one value (`countries="FR"` is France, not "F" and "R"; `index("data/")` the
@@ -471,13 +491,15 @@ def _several(values: str | os.PathLike | Iterable | None, paths: bool = False) -
         return ()
     if isinstance(values, kinds):
         return (values,)
+    what = "paths" if paths else "names"
+    if isinstance(values, (bytes, bytearray)):  # a sequence of numbers to Python
+        raise UsageError(f"expected {what} as strings, got bytes {values!r}")
     try:
         found = tuple(values)
     except TypeError:
         found = (values,)
     for value in found:
         if not isinstance(value, kinds):
-            what = "paths" if paths else "names"
             raise UsageError(f"expected {what} as strings, got {value!r}")
     return found
 

@@ -78,8 +78,9 @@ class SearchRequest:
             if not isinstance(getattr(self, name), bool):
                 raise UsageError(f"{name} is True or False, not {getattr(self, name)!r}")
         for name in ("limit", "page", "facet_size"):
-            if isinstance(getattr(self, name), bool):  # True is an int to Python
-                raise UsageError(f"{name} takes a number, not {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):  # True is an int
+                raise UsageError(f"{name} takes a whole number, not {value!r}")
         if self.recent is not None and not isinstance(self.recent, str):
             raise UsageError(f"--recent takes a half-life such as \"30d\", not {self.recent!r}")
         if self.sort not in SORTS:
