@@ -276,3 +276,13 @@ def test_a_timeline_takes_one_output(index):
     result = run("timeline", "oil", "--json", "--csv", index=index)
     assert result.exit_code == 2 and "--json and --csv" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_summary_names_pages_one_can_go_to(index):
+    related = run("similar", "reuters21578:1", "--limit", "3", index=index).output
+    assert "sorted by relevance" in related and "page" not in related.splitlines()[-1]
+    beyond = run("search", "cocoa", "--page", "50", index=index).output
+    total = json.loads(run("search", "cocoa", "--json", index=index).output)["total"]
+    last = -(-total // 10)
+    assert f"No articles on page 50: the last is page {last}." in beyond
+    assert "page 50 of" not in beyond

@@ -396,7 +396,7 @@ def similar(ctx, article_id, limit, collapse, as_json):
     else:
         from .render import results_text
 
-        click.echo(results_text(results))
+        click.echo(results_text(results, paged=False))  # similar has no --page
     return 0
 
 

@@ -54,20 +54,24 @@ def hit_lines(number: int, hit: Hit) -> list[str]:
     return lines
 
 
-def results_text(results: Results) -> str:
+def results_text(results: Results, paged: bool = True) -> str:
+    """A page of results for people; `paged` False for a list that has no other pages
+    to go to (`similar`)."""
     out: list[str] = []
     first = (results.page - 1) * results.limit + 1
     for offset, hit in enumerate(results.hits):
         out.extend(hit_lines(first + offset, hit))
         out.append("")
+    pages = max(1, -(-results.total // results.limit))
     if not results.hits:
         out.append("No articles match." if results.total == 0 else
-                   f"No articles on page {results.page}.")
+                   f"No articles on page {results.page:,}: the last is page {pages:,}.")
         out.append("")
-    pages = max(1, -(-results.total // results.limit))
     summary = f"{results.total:,} article{'s' if results.total != 1 else ''}"
+    if results.total and paged and results.hits:
+        summary += f" · page {results.page:,} of {pages:,}"
     if results.total:
-        summary += f" · page {results.page:,} of {pages:,} · sorted by {results.sort}"
+        summary += f" · sorted by {results.sort}"
     if results.collapsed:
         summary += " · copies folded (--no-collapse shows them)"
     out.append(click.style(summary, bold=True))
