@@ -619,3 +619,22 @@ def test_ctrl_c_stops_a_run_and_its_readers_without_a_traceback(site):
     assert finished.returncode == 0, finished.stderr
     with Archive(site / "index") as archive:
         assert archive.search("*").total == 1021 + 4 * 1000
+
+
+def test_check_and_rollback_work_on_the_configured_index(tmp_path):
+    shutil.copytree(DATA / "bbc", tmp_path / "src")
+    config = tmp_path / "wiresearch.toml"
+    config.write_text('index = "nightly"\n[[sources]]\npath = "src"\n')
+    for args in ((), ("--full",)):
+        assert wiresearch("reindex", *args, cwd=tmp_path).returncode == 0
+    env = {"WIRESEARCH_INDEX": "", "WIRESEARCH_CONFIG": ""}
+    checked = wiresearch("check", cwd=tmp_path, env=env)  # ./wiresearch.toml's index
+    assert checked.returncode == 0 and "nightly (whoosh, gen-000002): ok" in checked.stdout
+    rolled = wiresearch("rollback", "--config", config, env=env)  # from elsewhere
+    assert rolled.returncode == 0, rolled.stderr
+    assert (tmp_path / "nightly" / "CURRENT").read_text().strip() == "gen-000001"
+    both = wiresearch("--index", tmp_path / "nightly", "check", "--config", config, env=env)
+    assert both.returncode == 2 and "use one of them" in both.stderr
+    # --index names the index even where a configuration is.
+    other = wiresearch("--index", tmp_path / "none", "check", cwd=tmp_path, env=env)
+    assert other.returncode == 3

@@ -134,7 +134,10 @@ def _print_json(data) -> None:
 @click.pass_context
 def cli(ctx: click.Context, index_path: str) -> None:
     """Full-text search over news-wire archives."""
-    ctx.obj = {"index": index_path}
+    from click.core import ParameterSource
+
+    ctx.obj = {"index": index_path, "index_given":
+               ctx.get_parameter_source("index_path") != ParameterSource.DEFAULT}
 
 
 class Progress:
@@ -429,16 +432,41 @@ def reindex(config_file, full, dry_run, wait, jobs, as_json):
     return job.exit_code(report)
 
 
+def _maintained_index(ctx: click.Context, config_file: str | None) -> str:
+    """The index `check` and `rollback` work on: the configuration's (as `reindex`
+    finds it) when --config is given, or when neither --index nor $WIRESEARCH_INDEX
+    names one and a configuration is there; else --index's."""
+    import os
+
+    from .config import CONFIG_NAME, load_config
+    from .errors import UsageError
+
+    if config_file is None and (ctx.obj["index_given"] or not (
+            os.environ.get("WIRESEARCH_CONFIG") or os.path.isfile(CONFIG_NAME))):
+        return ctx.obj["index"]
+    if config_file is not None and ctx.obj["index_given"]:
+        raise UsageError("--index and --config each name the index: use one of them")
+    return str(load_config(config_file).index)
+
+
+_CONFIG_OPTION = click.option(
+    "--config", "config_file", metavar="FILE",
+    help="Work on this configuration's index (default, when no --index is given: "
+         "$WIRESEARCH_CONFIG, else ./wiresearch.toml if there is one).")
+
+
 @cli.command()
 @click.option("--wait", type=click.FloatRange(0), default=0)
+@_CONFIG_OPTION
 @click.pass_context
-def rollback(ctx, wait):
+def rollback(ctx, wait, config_file):
     """Make the previous generation live again (kept after each full rebuild)."""
     from .indexdir import IndexDir
     from .reindex import rollback as roll_back
 
-    current, previous = roll_back(IndexDir(ctx.obj["index"]), wait)
-    click.echo(f"{ctx.obj['index']}: live generation is now {previous} (was {current})")
+    index = _maintained_index(ctx, config_file)
+    current, previous = roll_back(IndexDir(index), wait)
+    click.echo(f"{index}: live generation is now {previous} (was {current})")
     return 0
 
 
@@ -448,18 +476,20 @@ def rollback(ctx, wait):
 @click.option("--wait", type=click.FloatRange(0), default=0, metavar="SECONDS",
               help="Wait up to SECONDS for a run in progress to end.")
 @click.option("--json", "as_json", is_flag=True)
+@_CONFIG_OPTION
 @click.pass_context
-def check(ctx, repair, wait, as_json):
+def check(ctx, repair, wait, as_json, config_file):
     """Verify the index against its catalog and say how to repair it."""
     from .indexdir import IndexDir
     from .reindex import check as run_check
 
-    report = run_check(IndexDir(ctx.obj["index"]), repair=repair, wait=wait)
+    index = _maintained_index(ctx, config_file)
+    report = run_check(IndexDir(index), repair=repair, wait=wait)
     if as_json:
         _print_json(report.to_dict())
     else:
         status = "ok" if report.ok else ("repaired" if report.repaired else "PROBLEMS")
-        click.echo(f"{ctx.obj['index']} ({report.engine}, {report.generation}): {status}")
+        click.echo(f"{index} ({report.engine}, {report.generation}): {status}")
         click.echo(f"  {report.documents:,} articles in the index, "
                    f"{report.catalog_documents:,} in the catalog")
         for label, items in (("missing from the index", report.missing),
