@@ -561,14 +561,19 @@ def test_an_index_folder_its_user_may_not_write_says_so(site, engine_name):
 
 
 @pytest.mark.parametrize("specific_first", [False, True])
-def test_the_more_specific_of_two_sources_naming_a_file_wins(tmp_path, specific_first):
+@pytest.mark.parametrize("broad_path, specific_path", [
+    ("src", "src/bbc"),
+    ("src/bbc", "src/bbc/*/0*.txt"),  # a glob within the folder: the same fixed depth
+])
+def test_the_more_specific_of_two_sources_naming_a_file_wins(tmp_path, specific_first,
+                                                             broad_path, specific_path):
     shutil.copytree(DATA, tmp_path / "src")
-    broad = '[[sources]]\npath = "src"\n'
-    specific = '[[sources]]\npath = "src/bbc"\nsource = "BBC World Service"\n'
+    broad = f'[[sources]]\npath = "{broad_path}"\n'
+    specific = f'[[sources]]\npath = "{specific_path}"\nsource = "BBC World Service"\n'
     sources = specific + broad if specific_first else broad + specific
     (tmp_path / "wiresearch.toml").write_text('index = "index"\n' + sources)
     report = reindex.run(load_config(str(tmp_path / "wiresearch.toml")))
-    assert report.added == 1021
+    assert report.added == (1021 if broad_path == "src" else 20)
     with Archive(tmp_path / "index") as archive:
         assert archive.search("*", sources=["BBC World Service"]).total == 20
 

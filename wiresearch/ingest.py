@@ -268,7 +268,7 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     tasks: dict[str, FileTask] = {}
     # A file two sources name is read as the more specific one says (`data/bbc` with
     # its own `source` inside `data`), whatever their order in the configuration.
-    depth_of: dict[str, int] = {}
+    depth_of: dict[str, tuple[int, int, str]] = {}
 
     def unlisted(error: OSError) -> None:
         found.unlisted[os.path.realpath(error.filename)] = str(error.strerror or error)
@@ -303,7 +303,7 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 continue
             # A link to nowhere keeps its own name, so that its rejection names it.
             resolved = str(target if target.exists() else path.absolute())
-            if depth_of.get(resolved, -1) < depth:
+            if resolved not in depth_of or depth_of[resolved] < depth:
                 depth_of[resolved] = depth
                 tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
@@ -319,10 +319,13 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     return found
 
 
-def _depth(source_path: str) -> int:
-    """How deep in the file system a source path reaches before any wildcard."""
+def _depth(source_path: str) -> tuple[int, int, str]:
+    """How specific a source path is: how deep it reaches before any wildcard, then how
+    many parts it has (`data/bbc/*/00*.txt` is more specific than `data/bbc`), then the
+    path itself, so that no tie is left to the order of the sources."""
     fixed = source_path.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
-    return len(Path(os.path.realpath(fixed or ".")).parts)
+    return (len(Path(os.path.realpath(fixed or ".")).parts), len(Path(source_path).parts),
+            source_path)
 
 
 def _pattern_folders(pattern: str) -> list[str]:
