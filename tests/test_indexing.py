@@ -4,6 +4,7 @@ incremental; nothing indexed is lost."""
 import json
 import os
 import shutil
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -283,3 +284,34 @@ def test_words_of_every_script_are_found_as_typed_and_without_accents(tmp_path, 
         # Folding keeps every word at its place: these words are not neighbours.
         for query in ('"Αθήνα Київ"', '"Москва 서울"', "Αθήνα -Київ"):
             assert archive.search(query).total == 0, query
+
+
+def test_a_file_read_with_other_settings_is_read_again(tmp_path):
+    folder = tmp_path / "business"
+    shutil.copytree(DATA / "bbc" / "business", folder)
+    archive = Archive(tmp_path / "index")
+    wrong = archive.index([folder], format="nitf")
+    assert (wrong.added, len(wrong.rejected)) == (0, 4)
+    assert archive.stats()["files_with_errors"] == 4  # none of their stories was read
+    right = archive.index([folder], format="plaintext")
+    assert (right.added, len(right.files_changed)) == (4, 4)
+    assert archive.stats()["files_with_errors"] == 0
+    assert archive.index([folder], format="plaintext").files_unchanged == 4
+    renamed = archive.index([folder], format="plaintext", source="BBC Business")
+    assert (renamed.updated, len(renamed.files_changed)) == (4, 4)
+    assert archive.search("*", sources=["BBC Business"]).total == 4
+
+
+def test_a_catalog_made_before_reading_settings_were_kept_reads_nothing_again(tmp_path):
+    folder = tmp_path / "business"
+    shutil.copytree(DATA / "bbc" / "business", folder)
+    archive = Archive(tmp_path / "index")
+    archive.index([folder])
+    archive.close()
+    [catalog] = (tmp_path / "index").glob("gen-*/catalog.sqlite")
+    with sqlite3.connect(catalog) as db:
+        db.execute("ALTER TABLE files DROP COLUMN reading")
+    with Archive(tmp_path / "index") as reader:  # read-only, as it is
+        assert reader.stats()["files"] == 4
+    report = Archive(tmp_path / "index").index([folder], source="BBC Business")
+    assert (report.files_unchanged, report.updated) == (4, 0)

@@ -21,7 +21,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT,
-    status TEXT NOT NULL DEFAULT 'ok', error TEXT, articles INTEGER DEFAULT 0);
+    status TEXT NOT NULL DEFAULT 'ok', error TEXT, articles INTEGER DEFAULT 0,
+    reading TEXT);
 CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, checksum TEXT, signature INTEGER,
     cluster TEXT);
@@ -47,6 +48,9 @@ class FileEntry:
     status: str
     error: str | None
     articles: int
+    # The settings the file was read with (FileTask.reading); None in catalogs made
+    # before they were kept, which count as read with today's.
+    reading: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,11 @@ class Catalog:
             # catalog commit on disk before the next step.
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            if not self._has_reading():  # a catalog made before the column
+                self._db.execute("ALTER TABLE files ADD COLUMN reading TEXT")
         self._readonly = readonly
+        self._file_columns = ("path, size, mtime_ns, hash, status, error, articles, "
+                              + ("reading" if self._has_reading() else "NULL"))
         self._in_transaction = False
         # Loaded at the first cluster_for() of a run, kept in step by put_doc().
         self._signatures: duplicates.SignatureIndex | None = None
@@ -97,6 +105,10 @@ class Catalog:
         # vocabulary. Written before anything reads or deletes, and before a commit.
         self._pending_docs: list[tuple] = []
         self._pending_vocabulary: dict[str, int] = {}
+
+    def _has_reading(self) -> bool:
+        return any(row[1] == "reading"
+                   for row in self._db.execute("PRAGMA table_info(files)"))
 
     def _flush(self) -> None:
         """Write the held-back articles (before anything reads or deletes them)."""
@@ -167,14 +179,12 @@ class Catalog:
 
     # Files
     def files(self) -> dict[str, FileEntry]:
-        rows = self._db.execute(
-            "SELECT path, size, mtime_ns, hash, status, error, articles FROM files")
+        rows = self._db.execute(f"SELECT {self._file_columns} FROM files")
         return {row[0]: FileEntry(*row) for row in rows}
 
     def file(self, path: str) -> FileEntry | None:
         row = self._db.execute(
-            "SELECT path, size, mtime_ns, hash, status, error, articles FROM files "
-            "WHERE path=?", (path,)).fetchone()
+            f"SELECT {self._file_columns} FROM files WHERE path=?", (path,)).fetchone()
         return FileEntry(*row) if row else None
 
     def files_named_like_members(self, path: str) -> list[str]:
@@ -187,9 +197,10 @@ class Catalog:
         return [row[0] for row in rows]
 
     def put_file(self, entry: FileEntry) -> None:
-        self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._db.execute("INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, status, "
+                         "error, articles, reading) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          (entry.path, entry.size, entry.mtime_ns, entry.hash, entry.status,
-                          entry.error, entry.articles))
+                          entry.error, entry.articles, entry.reading))
 
     def forget_file(self, path: str) -> None:
         self._db.execute("DELETE FROM files WHERE path=?", (path,))

@@ -72,6 +72,15 @@ class FileTask:
     source: str | None
     fields: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def reading(self) -> str:
+        """The settings the file is read with, as the catalog keeps them: a file read
+        with others since (a corrected `--format`, a renamed `source`) is read again."""
+        settings = {"format": self.format, "source": self.source,
+                    "fields": dict(self.fields) or None}
+        return json.dumps({key: value for key, value in settings.items() if value},
+                          sort_keys=True, ensure_ascii=False)
+
 
 @dataclass
 class FileResult:
@@ -89,6 +98,7 @@ class FileResult:
     # Set when that was the file system's doing (permissions, I/O): the next run tries
     # again, as it would not for a file whose content is the problem.
     retry: bool = False
+    reading: str = ""  # FileTask.reading
 
 
 @dataclass
@@ -152,7 +162,7 @@ def file_hash(data: bytes) -> str:
 def process_file(task: FileTask, engine: str | None = None) -> FileResult:
     """Read and normalize one file (runs in a worker process), and do what the
     `engine` can of adding its articles ahead. Never raises."""
-    result = FileResult(task.path)
+    result = FileResult(task.path, reading=task.reading)
     prepare = engine_class(engine).prepare if engine else None
     try:
         stat = os.stat(task.path)
@@ -518,7 +528,8 @@ class Ingester:
                 todo.append(task)
                 continue
             if (task.path not in recovering and entry.status in ("ok", "conflict")
-                    and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns):
+                    and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns
+                    and entry.reading in (None, task.reading)):
                 if entry.status == "conflict":
                     waiting.append(task)
                     continue
@@ -671,25 +682,28 @@ class Ingester:
                 report.files_stale.append(result.path)
                 report.unchanged += entry.articles
                 catalog.put_file(FileEntry(result.path, entry.size, entry.mtime_ns,
-                                           entry.hash, "stale", result.error, entry.articles))
+                                           entry.hash, "stale", result.error, entry.articles,
+                                           entry.reading))
             else:
                 # "failed" is not "ok": a file the system would not let us read is read
                 # again next time, however unchanged its size and time.
                 catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
                                            result.hash, "failed" if result.retry else "ok",
-                                           result.error, 0))
+                                           result.error, 0, result.reading))
             return 0
+        same_reading = entry is not None and entry.reading in (None, result.reading)
         if (entry is not None and entry.hash == result.hash and not forced
-                and entry.status != "conflict"):
+                and entry.status != "conflict" and same_reading):
             # Touched but not changed: remember the new mtime, read nothing again.
             report.files_unchanged += 1
             report.unchanged += entry.articles
             catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
-                                       result.hash, "ok", None, entry.articles))
+                                       result.hash, "ok", entry.error, entry.articles,
+                                       entry.reading))
             return 0
         if entry is not None and entry.status == "failed":
             report.files_new.append(result.path)  # read for the first time
-        elif entry is not None and entry.hash != result.hash:
+        elif entry is not None and (entry.hash != result.hash or not same_reading):
             report.files_changed.append(result.path)
         elif entry is not None:  # a file in conflict, read again as it was
             report.files_unchanged += 1
@@ -739,8 +753,14 @@ class Ingester:
         # Remembered, so that when those files drop the stories this one's copies take
         # their place instead of being lost (see _run).
         catalog.put_conflicts(result.path, conflicts)
+        rejected = sum(1 for r in result.rejections if r.severity != "warning")
+        # A file none of whose stories could be read is a file with errors (stats): read
+        # with the wrong --format, say.
+        error = (f"no story could be read ({rejected:,} rejected)"
+                 if rejected and not new_ids else None)
         catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns, result.hash,
-                                   "conflict" if conflicts else "ok", None, len(new_ids)))
+                                   "conflict" if conflicts else "ok", error, len(new_ids),
+                                   result.reading))
         return written + len(gone)
 
     @staticmethod

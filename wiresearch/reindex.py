@@ -224,7 +224,7 @@ def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
                 # "dirty" is not "ok": the next run reads the file again.
                 catalog.put_file(FileEntry(path, entry.size, entry.mtime_ns, entry.hash,
                                            "dirty", "queued by check --repair",
-                                           entry.articles))
+                                           entry.articles, entry.reading))
         catalog.commit()
     except BaseException:
         catalog.rollback()
