@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
+from wiresearch import Archive
 from wiresearch.cli import cli
 
 
@@ -286,3 +287,22 @@ def test_the_summary_names_pages_one_can_go_to(index):
     last = -(-total // 10)
     assert f"No articles on page 50: the last is page {last}." in beyond
     assert "page 50 of" not in beyond
+
+
+@pytest.mark.parametrize("engine, stored, segment", [
+    ("whoosh", "*._stored.col", "*.pst"), ("tantivy", "*.store", "*.idx")])
+@pytest.mark.parametrize("damage", ["emptied store", "segment file gone"])
+def test_a_damaged_index_is_said_to_be_damaged(tmp_path, engine, stored, segment, damage):
+    if engine == "tantivy":
+        pytest.importorskip("tantivy")
+    index = tmp_path / "index"
+    Archive(index).index([DATA / "bbc"], engine=engine)
+    [generation] = index.glob("gen-*")
+    if damage == "emptied store":
+        next(generation.glob(stored)).write_bytes(b"")
+    else:
+        next(generation.glob(segment)).unlink()
+    for args in (("search", "oil"), ("check",)):
+        result = run(*args, index=index)
+        assert result.exit_code == 3 and "damaged" in result.stderr, result.stderr
+        assert "unexpected" not in result.stderr

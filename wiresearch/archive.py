@@ -25,7 +25,7 @@ from .engine import EngineSearcher, Stored, engine_class
 from .errors import ArticleNotFoundError, UsageError, WiresearchError
 from .facets import facet_named, spelling_key
 from .feedback import expanded, weighted_terms, word_query
-from .indexdir import IndexDir
+from .indexdir import IndexDir, damaged
 from .model import Article, Hit, Results, Timeline, TimelineBucket
 from .query import Plan, SearchRequest, build_plan, half_life_seconds
 from .snippets import Highlighter, snippet
@@ -95,11 +95,12 @@ class Archive:
                 try:
                     engine = engine_class(self.index_dir.engine_name).open(generation)
                     self._searcher = engine.searcher()
-                except OSError:
+                except FileNotFoundError as error:
                     # A writer removed files between our reading the index's table of
                     # contents and opening them: the next attempt sees its new state.
+                    # Still missing then, they are gone for good.
                     if attempt == OPEN_ATTEMPTS - 1:
-                        raise
+                        raise damaged(generation, error) from None
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 self._engine, self._generation = engine, generation

@@ -25,7 +25,7 @@ from .errors import (
     UsageError,
     WiresearchError,
 )
-from .indexdir import IndexDir
+from .indexdir import IndexDir, damaged
 from .ingest import JOURNAL_FILE, IndexReport, Ingester
 
 EXIT_OK = 0
@@ -160,10 +160,14 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
             f"the catalog of {generation} is missing, so nothing can be checked or repaired "
             "against it: `wiresearch reindex --full` (or `index PATH --full`) rebuilds the "
             "index from its files; nothing was changed")
-    engine = engine_class(index_dir.engine_name).open(generation)
+    try:  # checks hold the writer lock: no run is replacing files
+        engine = engine_class(index_dir.engine_name).open(generation)
+        opened = engine.searcher()
+    except FileNotFoundError as error:
+        raise damaged(generation, error) from None
     catalog = Catalog(generation, readonly=not repair)
     try:
-        with engine.searcher() as searcher:
+        with opened as searcher:
             indexed = set(searcher.ids(nodes.MatchAll()))
             documents = searcher.doc_count()
         known = catalog.doc_ids()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import struct
 import weakref
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import chain, islice
@@ -25,7 +27,7 @@ from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
 from ..dates import epoch_seconds
-from ..errors import IndexNotFoundError
+from ..errors import IndexNotFoundError, NotWritableError
 from ..model import Article, format_date, parse_stored_date
 from .base import Engine, EngineSearcher, EngineWriter, Stored
 from .whoosh_codec import ArrayCodec
@@ -400,6 +402,11 @@ class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
         self._reader = self._searcher.reader()
+        # Every search shows stored values: a damaged store is found here, at opening
+        # (where it is said to be damaged), not in the middle of a search.
+        for leaf, _offset in self._reader.leaf_readers():
+            if leaf.doc_count_all():
+                leaf.stored_fields(0)
         self._separator = value_separator(index.schema)
         self._evaluator = BulkEvaluator(self._searcher, weighting, compile_node)
         self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
@@ -570,7 +577,17 @@ class WhooshEngine(Engine):
         return WhooshWriter(self._index, fresh)
 
     def searcher(self) -> WhooshSearcher:
-        return WhooshSearcher(self._index, self.weighting)
+        folder = self._index.storage.folder
+        try:
+            return WhooshSearcher(self._index, self.weighting)
+        except FileNotFoundError:
+            raise  # a run's merge deleted it as we opened: the caller opens again
+        except PermissionError as error:
+            raise NotWritableError(f"cannot read the Whoosh index in {folder}: "
+                                   f"{error.strerror or error}") from None
+        except (OSError, ValueError, EOFError, struct.error, zlib.error) as error:
+            raise IndexNotFoundError(f"the Whoosh index in {folder} is damaged: {error}; "
+                                     "rebuild it (index --full, or reindex --full)") from None
 
     def close(self) -> None:
         self._index.close()
