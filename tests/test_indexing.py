@@ -167,6 +167,22 @@ def test_an_index_path_that_is_a_file_is_a_one_line_error(tmp_path):
         assert result.exit_code in (2, 3), (command, result.output)
         assert "not an index folder" in result.stderr or "not a folder" in result.stderr
         assert "unexpected" not in result.stderr
+    # Under a file: no folder can be made there.
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "afile" / "sub"), "index",
+                                      str(DATA / "countrywire")])
+    assert result.exit_code == 2 and "is a file, not a folder" in result.stderr
+
+
+def test_a_folder_of_other_things_is_refused_and_left_as_it_was(tmp_path):
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine\n")
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "foreign"), "index",
+                                      str(DATA / "countrywire")])
+    assert result.exit_code == 2 and "is not a wiresearch index" in result.stderr
+    for command in (["check"], ["rollback"]):  # no index there
+        result = CliRunner().invoke(cli, ["--index", str(tmp_path / "foreign"), *command])
+        assert result.exit_code == 3, result.output
+    assert [p.name for p in (tmp_path / "foreign").iterdir()] == ["notes.txt"]
 
 
 def test_a_file_that_turns_unreadable_keeps_its_last_articles(tmp_path, data_copy):

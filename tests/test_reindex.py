@@ -643,3 +643,22 @@ def test_check_and_rollback_work_on_the_configured_index(tmp_path):
     # --index names the index even where a configuration is.
     other = wiresearch("--index", tmp_path / "none", "check", cwd=tmp_path, env=env)
     assert other.returncode == 3
+
+
+def test_a_generation_its_user_may_not_write_says_so(site):
+    """The index folder is the user's, the generation in it another user's (made by a
+    run as root, say)."""
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    story = site / "src" / "bbc" / "tech" / "001.txt"
+    story.write_text(story.read_text() + "\nOne more line.\n")
+    [generation] = (site / "index").glob("gen-*")
+    subprocess.run(["chmod", "-R", "a-w", generation], check=True)
+    try:
+        changed = unprivileged(site / "index", "index", site / "src")
+        assert changed.returncode == 1, changed.stderr
+        assert ("cannot write to" in changed.stderr  # (tantivy: its own words)
+                or "this user may not write there" in changed.stderr)
+        assert "unexpected" not in changed.stderr
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", generation], check=True)

@@ -90,12 +90,6 @@ class IndexDir:
         engine_class(engine)
         self._check_folder()
         self.path.mkdir(parents=True, exist_ok=True)
-        # A first run that failed leaves its lock and its line in the run log.
-        leftovers = [p for p in self.path.iterdir()
-                     if p.name not in (".gitkeep", LOCK_FILE, META_FILE, RUN_LOG)]
-        if leftovers and not (self.path / META_FILE).exists():
-            raise UsageError(f"{self.path} is not empty and is not a wiresearch index; "
-                             "choose another --index folder")
         meta = {"format": FORMAT_VERSION, "engine": engine,
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         _write_atomically(self.path / META_FILE, json.dumps(meta, indent=2) + "\n")
@@ -180,8 +174,24 @@ class IndexDir:
         return self.lock(wait)
 
     def _check_folder(self) -> None:
+        """Refuse, before anything is written there, a path that is not a folder, cannot
+        become one, or is a folder of other things than an index."""
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path} exists and is not a folder")
+        if not self.path.exists():
+            above = next((parent for parent in self.path.absolute().parents
+                          if parent.exists()), None)
+            if above is not None and not above.is_dir():
+                raise UsageError(f"{self.path} cannot be made: {above} is a file, not a "
+                                 "folder")
+            return
+        # A first run that failed leaves its lock and its line in the run log.
+        leftovers = [p for p in self.path.iterdir()
+                     if p.name not in (".gitkeep", LOCK_FILE, META_FILE, RUN_LOG)]
+        if leftovers and not (self.path / META_FILE).exists():
+            raise UsageError(f"{self.path} is not empty and is not a wiresearch index; "
+                             "choose another index folder (--index, or `index` in the "
+                             "configuration)")
 
 
 class WriterLock:

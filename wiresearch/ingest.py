@@ -32,7 +32,7 @@ from pathlib import Path
 from . import formats
 from .catalog import Catalog, FileEntry
 from .engine import Engine, engine_class
-from .errors import UsageError
+from .errors import NotWritableError, UsageError
 from .indexdir import IndexDir, _write_atomically
 from .model import Article, Rejection
 from .normalize import normalize
@@ -418,6 +418,18 @@ class Ingester:
         `delete_scope`: catalog files under these folders that no longer exist are
         deleted from the index; None means every file the catalog knows (the sources
         are the whole truth, as in the nightly job)."""
+        try:
+            return self._run_all(specs, full, dry_run, delete_scope, engine)
+        except PermissionError as error:
+            # Sources this user may not read are rejected file by file: this is the
+            # index (a generation a run as another user made, say).
+            raise NotWritableError(
+                f"cannot write to {error.filename or self.index_dir.path} "
+                f"({error.strerror or error}): changing an index takes its owner, or a "
+                "user who may write to all of its folder") from None
+
+    def _run_all(self, specs: list[SourceSpec], full: bool, dry_run: bool,
+                 delete_scope: list[str] | None, engine: str | None) -> IndexReport:
         started = time.monotonic()
         found = discover(specs)
         # An index folder inside a source is not an archive of stories.
