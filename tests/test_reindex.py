@@ -103,6 +103,11 @@ def test_reindex_runs_incrementally_and_logs(site):
     # Counts of files, not their lists (a first run over a large archive was one line
     # of megabytes).
     assert log[0]["files"]["new"] == 22 and log[-1]["files"]["removed"] == 4
+    # The configuration as a path from anywhere, whatever the folder the run began in.
+    relative = load_config(os.path.relpath(site / "wiresearch.toml"))
+    reindex.run(relative)
+    last = json.loads((site / "index" / "runs.log").read_text().splitlines()[-1])
+    assert last["config"] == str(site / "wiresearch.toml")
 
 
 def test_the_configured_engine_is_for_a_new_index_only(site, engine_name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
                 interrupted = isinstance(error, (KeyboardInterrupt, SystemExit, Terminated))
                 index_dir.append_run_log({
                     "started": started, "status": "interrupted" if interrupted else "failed",
-                    "error": str(error) or repr(error), "config": str(config.file)})
+                    "error": str(error) or repr(error), "config": os.path.abspath(config.file)})
             raise
         if not dry_run:
             data = report.to_dict()
@@ -68,7 +69,7 @@ def run(config: Config, *, full: bool = False, dry_run: bool = False, wait: floa
             data["recovered"] = len(data["recovered"])
             index_dir.append_run_log({
                 "started": started, "status": "clean" if report.clean else "rejected",
-                "config": str(config.file),
+                "config": os.path.abspath(config.file),
                 **{key: value for key, value in data.items() if key not in ("warnings",)},
                 "rejected": len(report.rejected), "warnings": len(report.warnings),
             })

@@ -152,8 +152,8 @@ def report_text(report, index_path: str) -> str:
     if report.recovered:
         out.append(f"  recovered {len(report.recovered)} file(s) from an interrupted run")
     for path in report.files_stale:
-        out.append(click.style(f"  kept last good articles of {path} (unreadable now)",
-                               fg="yellow"))
+        out.append(click.style(f"  kept last good articles of {path} (rejected now: see "
+                               "below)", fg="yellow"))
     if report.rejected:
         out.append(click.style(f"  rejected {len(report.rejected):,}:", fg="red", bold=True))
         for rejection in report.rejected[:50]:
