@@ -375,6 +375,30 @@ def test_did_you_mean_uses_the_index_vocabulary(sample_archive):
     assert sample_archive.search("cocoa").suggestion is None
 
 
+def test_did_you_mean_counts_only_the_stories_there_now(tmp_path, engine_name):
+    """A misspelling corrected on the wire: the replaced stories no longer count for
+    it, though the engine's statistics keep them until a merge."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+
+    def write(name: str, bodies: list[str]) -> None:
+        (folder / name).write_text("".join(
+            json.dumps({"id": f"{name[0]}{n}", "title": f"Story {name[0]}{n}", "body": body,
+                        "date": "2020-01-01", "source": "Test"}) + "\n"
+            for n, body in enumerate(bodies)))
+
+    archive = Archive(tmp_path / "index")
+    write("a.jsonl", [f"filler text number {n}" for n in range(1000)] + ["a zebra"] * 5)
+    archive.index([folder], engine=engine_name)
+    write("b.jsonl", ["the zebar escaped"] * 3 + ["unchanged story"])
+    archive.index([folder])
+    write("b.jsonl", ["the animal escaped"] * 3 + ["unchanged story"])
+    archive.index([folder])
+    found = archive.search("zebar")
+    assert (found.total, found.suggestion) == (0, "zebra")
+    archive.close()
+
+
 def test_similar_finds_related_stories_not_copies(sample_archive):
     results = sample_archive.similar("reuters21578:32", limit=5)
     ids = [hit.id for hit in results.hits]

@@ -36,6 +36,9 @@ if TYPE_CHECKING:  # imported where used: a search needs neither readers nor SQL
 
 # Suggest a correction when a query finds fewer articles than this.
 SUGGEST_BELOW = 5
+# Did you mean counts a word's stories exactly (not as the engine's statistics, which
+# include replaced stories) below this many; above, the engine's figure is near enough.
+LIVE_COUNT_BELOW = 1000
 # Recency re-ranks this many of the best matches; the rest follow in relevance order.
 RECENT_POOL = 1000
 SIMILAR_TERMS = 25
@@ -312,7 +315,13 @@ class Archive:
         vocabulary, choices = self._vocabulary
 
         def frequency(term: str) -> int:
-            return sum(searcher.doc_frequency(name, term) for name in nodes.TEXT_FIELDS)
+            # Engines count a replaced story's words until they merge its segment away
+            # (each its own way): a word found in few is counted in the live stories.
+            seen = sum(searcher.doc_frequency(name, term) for name in nodes.TEXT_FIELDS)
+            if seen >= LIVE_COUNT_BELOW:
+                return seen
+            return searcher.count(nodes.Or(tuple(nodes.Term(name, term)
+                                                 for name in nodes.TEXT_FIELDS)))
 
         suggestion = corrected_query(request.query, plan.parsed, vocabulary, frequency,
                                      choices)
