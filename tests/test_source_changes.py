@@ -287,3 +287,27 @@ def test_a_source_link_repointed_at_an_empty_folder_is_refused(tmp_path):
         assert archive.search("*").total == 20
         # `index PATH` deletes only what lies under PATH as it is now: nothing.
         assert archive.index([link]).deleted == 0
+
+
+def test_stories_without_ids_in_files_of_one_name_are_all_kept(tmp_path, engine_name):
+    """Their ids come from the file's name, which each month's export shares: the
+    folder tells them apart. A story with an id of its own still meets the id rule."""
+    archive = Archive(tmp_path / "index")
+    for month, text in (("2024-01", "Oil rose."), ("2024-02", "Oil fell.")):
+        (tmp_path / "wire" / month).mkdir(parents=True)
+        (tmp_path / "wire" / month / "export.jsonl").write_text(json.dumps(
+            {"title": f"Story of {month}", "body": text, "date": f"{month}-05"}) + "\n")
+    report = archive.index([tmp_path / "wire"], engine=engine_name)
+    assert (report.added, report.rejected) == (2, [])
+    assert sorted(hit.id for hit in archive.search("oil").hits) == [
+        "json:2024-02/export/1", "json:export/1"]
+    (tmp_path / "wire" / "2024-02" / "export.jsonl").write_text(json.dumps(
+        {"title": "Story of 2024-02", "body": "Oil fell further.", "date": "2024-02-05"}))
+    assert archive.index([tmp_path / "wire"]).updated == 1
+    assert archive.get("json:2024-02/export/1").body == "Oil fell further."
+    stated = {"id": "x1", "title": "Stated", "body": "Gold.", "date": "2024-03-01"}
+    for month in ("2024-01", "2024-02"):
+        (tmp_path / "wire" / month / "stated.jsonl").write_text(json.dumps(stated) + "\n")
+    assert [r.reason for r in archive.index([tmp_path / "wire"]).rejected] == [
+        f"id json:x1 is already indexed from {tmp_path / 'wire' / '2024-01' / 'stated.jsonl'}"]
+    archive.close()

@@ -23,7 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from multiprocessing import get_context
@@ -99,6 +99,8 @@ class FileResult:
     # again, as it would not for a file whose content is the problem.
     retry: bool = False
     reading: str = ""  # FileTask.reading
+    # Ids of articles that state none: made from the file's name (RawRecord.id_from_file).
+    ids_from_file: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -199,6 +201,8 @@ def process_file(task: FileTask, engine: str | None = None) -> FileResult:
         for warning in normalized.warnings:
             result.rejections.append(Rejection(task.path, item.position, warning, "warning"))
         result.articles.append(normalized.article)
+        if item.id_from_file:
+            result.ids_from_file.add(normalized.article.id)
         if prepare is not None:
             result.prepared.append(prepare(normalized.article))
         # Each word once per article (a document frequency), counted in C; which words
@@ -207,6 +211,24 @@ def process_file(task: FileTask, engine: str | None = None) -> FileResult:
     result.vocabulary = {word: count for word, count in vocabulary.items()
                          if low <= len(word) <= high and word.isalpha()}
     return result
+
+
+def _placed_id(article: Article, path: str, catalog: Catalog) -> str | None:
+    """`article`'s id with the names of up to three of its folders put before its own
+    (`json:export/1` from 2024-02/export.jsonl: `json:2024-02/export/1`), the first that
+    no other file holds; None when all are taken."""
+    collection, native = article.id.split(":", 1)
+    folders = [part for part in (article.path or path).replace("!", "/").split("/")[:-1]
+               if part]
+    named = set(native.split("/"))
+    prefix = ""
+    for folder in [folder for folder in reversed(folders) if folder not in named][:3]:
+        prefix = f"{folder}/{prefix}"
+        candidate = f"{collection}:{prefix}{native}"
+        holder = catalog.docs([candidate]).get(candidate)
+        if holder is None or holder.path == path:
+            return candidate
+    return None
 
 
 def _leave_interrupts_to_the_run() -> None:
@@ -735,6 +757,15 @@ class Ingester:
                 continue
             known = stored.get(article.id)
             owner = known.path if known else None
+            if (owner is not None and owner != result.path
+                    and article.id in result.ids_from_file):
+                # An id made from a file's name that a file of the same name in another
+                # folder holds (each month's `export.jsonl`): the folder tells them apart.
+                placed = _placed_id(article, result.path, catalog)
+                if placed is not None and placed not in new_ids:
+                    article, ahead = replace(article, id=placed), None
+                    known = catalog.docs([placed]).get(placed)
+                    owner = known.path if known else None
             if owner is not None and owner != result.path:
                 report.rejected.append(Rejection(
                     result.path, article.position,

@@ -31,6 +31,9 @@ class RawRecord:
     attributes: Mapping[str, str] = field(default_factory=dict)
     # headline and body are HTML fragments (tags and entities still in them).
     markup: bool = False
+    # The story states no id of its own: native_id comes from its file's name, which
+    # files in other folders may share (see Ingester._apply).
+    id_from_file: bool = False
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,8 @@ def _record(message: str, source: SourceFile, position: str, number: int) -> Raw
 
     service = (first.group("service") + first.group("number")) if first else ""
     day = "".join(_date(stamp)[:10].split("-")) if stamp else ""
-    if day and service:
+    from_file = not (day and service)
+    if not from_file:
         native_id = f"{day}-{service}"
     else:
         native_id = provenance.file_id(source) + (f"/{service or number}" if position else "")
@@ -188,6 +189,7 @@ def _record(message: str, source: SourceFile, position: str, number: int) -> Raw
             "slug": keyword.group("slug") if keyword else "",
             "selectors": (first.group("selectors") or "").strip() if first else "",
         },
+        id_from_file=from_file,
     )
 
 

@@ -84,4 +84,5 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
             places=tuple(places),
             path=source.path,
             position=f"story {number}",
+            id_from_file=True,
         )

@@ -353,4 +353,5 @@ def _record(value: dict, source: SourceFile, position: str, number: int
         position=position,
         attributes={"format": name},
         markup=is_markup,
+        id_from_file=not native,
     )

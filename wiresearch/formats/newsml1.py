@@ -104,7 +104,7 @@ def _record(item, component, part: int, source: SourceFile, position: str) -> Ra
         xmldoc.text(xmldoc.child(identifier, "ProviderId")) if identifier is not None else "",
         fallback=name)
     publisher = provenance.resolve(source, found, name)
-    native_id = _native_id(identifier, source)
+    native_id, from_file = _native_id(identifier, source)
     if part:
         native_id += f"/{xmldoc.attribute(component, 'Duid') or part}"
     bodies = [_text_of(content) for content in xmldoc.children(component, "ContentItem")]
@@ -132,18 +132,20 @@ def _record(item, component, part: int, source: SourceFile, position: str) -> Ra
         position=position,
         attributes={"format": name},
         markup=is_markup,
+        id_from_file=from_file,
     )
 
 
-def _native_id(identifier, source: SourceFile) -> str:
+def _native_id(identifier, source: SourceFile) -> tuple[str, bool]:
+    """The item's id, and whether it was made from the file's name."""
     if identifier is None:
-        return provenance.file_id(source)
+        return provenance.file_id(source), True
     date_id = xmldoc.text(xmldoc.child(identifier, "DateId"))
     item_id = xmldoc.text(xmldoc.child(identifier, "NewsItemId"))
     if item_id:
-        return f"{date_id}:{item_id}" if date_id else item_id
+        return (f"{date_id}:{item_id}" if date_id else item_id), False
     public = xmldoc.text(xmldoc.child(identifier, "PublicIdentifier"))
-    return public or provenance.file_id(source)
+    return (public, False) if public else (provenance.file_id(source), True)
 
 
 def _date(item, identifier) -> str | None:

@@ -92,6 +92,7 @@ def _record(item, source: SourceFile, position: str) -> RawRecord:
         position=position,
         attributes={"format": name, "version": xmldoc.attribute(item, "version")},
         markup=is_markup,
+        id_from_file=not guid,
     )
 
 

@@ -118,8 +118,8 @@ def _record(item: Mapping, source: SourceFile, position: str, number: int) -> Ra
     found = provenance.publisher(_text(item.get("source")), _text(item.get("copyrightholder")),
                                  *[_text(entry) for entry in infosources], fallback=name)
     publisher = provenance.resolve(source, found, name)
-    native_id = (_text(item.get("uri")) or _text(item.get("guid")) or _text(item.get("id"))
-                 or f"{provenance.file_id(source)}/{number}")
+    stated = _text(item.get("uri")) or _text(item.get("guid")) or _text(item.get("id"))
+    native_id = stated or f"{provenance.file_id(source)}/{number}"
     headline = _headline(item)
     body, is_markup = _body(item)
     byline = _byline(item)
@@ -140,4 +140,5 @@ def _record(item: Mapping, source: SourceFile, position: str, number: int) -> Ra
         position=position,
         attributes={"format": name},
         markup=is_markup,
+        id_from_file=not stated,
     )

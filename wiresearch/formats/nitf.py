@@ -56,7 +56,8 @@ def record(root, source: SourceFile, position: str) -> RawRecord:
         xmldoc.attribute(_find(docdata, "doc.rights"), "owner"),
         fallback=name)
     publisher = provenance.resolve(source, found, name)
-    native_id = xmldoc.attribute(doc_id, "id-string") or provenance.file_id(source)
+    stated = xmldoc.attribute(doc_id, "id-string")
+    native_id = stated or provenance.file_id(source)
     return RawRecord(
         collection=publisher.collection,
         native_id=native_id,
@@ -71,6 +72,7 @@ def record(root, source: SourceFile, position: str) -> RawRecord:
         path=source.path,
         position=position,
         attributes={"format": name},
+        id_from_file=not stated,
     )
 
 

@@ -45,4 +45,5 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
         topics=(section,) if section else (),
         path=source.path,
         position="",
+        id_from_file=True,
     )

@@ -98,6 +98,7 @@ def read(source: SourceFile) -> Iterator[RawRecord | Rejection]:
         path=source.path,
         position="",
         attributes={"format": name, "url": url},
+        id_from_file=not url,
     )
 
 
