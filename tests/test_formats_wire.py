@@ -697,3 +697,25 @@ def test_detection_and_reading_never_raise(data):
                    b"'http://iptc.org/std/nar/2006-10-01/'>", b"<!DOCTYPE html><html>",
                    b"\x16\x16\x01"):
         _all_records_or_rejections(read_source(SourceFile("x", prefix + data)))
+
+
+@pytest.mark.parametrize("relative, from_file", [
+    ("nitf/aap.xml", False), ("nitf/ap-nitf.xml", True),  # doc-id, none
+    ("newsml-g2/ansa-newsmlg2-text.xml", False), ("newsml-1/afp.xml", False),
+    ("ninjs/ninjs1.json", False), ("anpa/ap_anpa-1.tst", False),
+])
+def test_readers_say_when_an_id_is_made_from_the_file_name(relative, from_file):
+    path = sample(relative)
+    records = [item for item in read_source(SourceFile(str(path), path.read_bytes()))
+               if isinstance(item, RawRecord)]
+    assert records and {record.id_from_file for record in records} == {from_file}
+    if from_file:
+        assert records[0].native_id == path.stem
+
+
+def test_a_json_story_without_an_id_is_said_to_take_its_file_name():
+    records = [item for item in read_source(SourceFile(
+        "exports/2024-02/export.jsonl", b'{"title": "A", "body": "b"}\n{"id": "7", '
+        b'"title": "B", "body": "c"}\n')) if isinstance(item, RawRecord)]
+    assert [(r.native_id, r.id_from_file) for r in records] == [("export/1", True),
+                                                               ("7", False)]
