@@ -189,12 +189,17 @@ def test_a_file_that_turns_unreadable_keeps_its_last_articles(tmp_path, data_cop
     archive = Archive(tmp_path / "index")
     archive.index([data_copy])
     target = data_copy / "bbc" / "sport" / "001.txt"
+    good = target.read_bytes()
     target.write_bytes(b"\x00\x01\x02" * 100)
     report = archive.index([data_copy])
     assert report.files_stale == [str(target)]
     assert any(r.path == str(target) for r in report.rejected)
     assert archive.get("bbc:sport/001").headline
     assert archive.search("*").total == 1021
+    assert archive.stats()["files_with_errors"] == 1
+    target.write_bytes(good)  # put back as it was: no error left
+    assert archive.index([data_copy]).rejected == []
+    assert archive.stats()["files_with_errors"] == 0
 
 
 def test_same_id_from_two_files_is_reported_once(tmp_path):

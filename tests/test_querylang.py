@@ -248,6 +248,9 @@ def test_keyword_fields_resolve_values():
     # Mixed brackets, as in Lucene: the start included, the end not, or the reverse.
     ("date:[1987-03-01 TO 1987-03-15}", (1987, 3, 1), (1987, 3, 15)),
     ("date:{1987-03-01 TO *]", (1987, 3, 2), None),
+    # Ends of different lengths: a day to the end of its month is not backwards.
+    ("date:[1987-03-15 TO 1987-03]", (1987, 3, 15), (1987, 4, 1)),
+    ("date:[1987-06 TO 1987]", (1987, 6, 1), (1988, 1, 1)),
 ])
 def test_dates_inline(text, start, end):
     expected = nodes.DateRange(seconds(*start) if start else None,
@@ -265,6 +268,7 @@ def test_dates_inline(text, start, end):
     ("date:[x TO y]", "bad date 'x'", 5),
     ("date:[1987-03", "unbalanced bracket", 5),
     ("date:[1987-03-02 TO 1987-03-01]", "1987-03-02 is after 1987-03-01", 5),
+    ("date:[1988 TO 1987-12]", "1988 is after 1987-12", 5),
     ("country:Narnia", "unknown country", 8),
     ("region:Mars", "unknown region", 7),
     ("headlin:oil", "unknown field 'headlin'", 0),

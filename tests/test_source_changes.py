@@ -311,3 +311,15 @@ def test_stories_without_ids_in_files_of_one_name_are_all_kept(tmp_path, engine_
     assert [r.reason for r in archive.index([tmp_path / "wire"]).rejected] == [
         f"id json:x1 is already indexed from {tmp_path / 'wire' / '2024-01' / 'stated.jsonl'}"]
     archive.close()
+
+
+def test_a_source_behind_a_folder_that_cannot_be_entered_is_named(tmp_path):
+    source = tmp_path / "locked" / "wire"
+    shutil.copytree(DATA / "bbc" / "tech", source)
+    (tmp_path / "locked").chmod(0)
+    try:
+        result = unprivileged(tmp_path / "index", "index", source)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert "cannot reach" in result.stderr and "unexpected" not in result.stderr

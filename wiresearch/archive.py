@@ -98,12 +98,14 @@ class Archive:
                 try:
                     engine = engine_class(self.index_dir.engine_name).open(generation)
                     self._searcher = engine.searcher()
-                except FileNotFoundError as error:
+                except OSError as error:
                     # A writer removed files between our reading the index's table of
                     # contents and opening them: the next attempt sees its new state.
                     # Still missing then, they are gone for good.
                     if attempt == OPEN_ATTEMPTS - 1:
-                        raise damaged(generation, error) from None
+                        if isinstance(error, FileNotFoundError):
+                            raise damaged(generation, error) from None
+                        raise
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 self._engine, self._generation = engine, generation

@@ -443,8 +443,11 @@ class Ingester:
         try:
             return self._run_all(specs, full, dry_run, delete_scope, engine)
         except PermissionError as error:
-            # Sources this user may not read are rejected file by file: this is the
-            # index (a generation a run as another user made, say).
+            # Sources this user may not read are rejected file by file; a file of the
+            # index (a generation a run as another user made, say) is this.
+            if not (error.filename and _under(os.path.abspath(error.filename),
+                                              [str(self.index_dir.path.absolute())])):
+                raise
             raise NotWritableError(
                 f"cannot write to {error.filename or self.index_dir.path} "
                 f"({error.strerror or error}): changing an index takes its owner, or a "
@@ -731,9 +734,12 @@ class Ingester:
             # Touched but not changed: remember the new mtime, read nothing again.
             report.files_unchanged += 1
             report.unchanged += entry.articles
+            # Its "no story could be read" stands; a stale, dirty or failed file's
+            # error does not (it reads as before again).
             catalog.put_file(FileEntry(result.path, result.size, result.mtime_ns,
-                                       result.hash, "ok", entry.error, entry.articles,
-                                       entry.reading))
+                                       result.hash, "ok",
+                                       entry.error if entry.status == "ok" else None,
+                                       entry.articles, entry.reading))
             return 0
         if entry is not None and entry.status == "failed":
             report.files_new.append(result.path)  # read for the first time

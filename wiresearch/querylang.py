@@ -625,8 +625,9 @@ def _date_range(text: str) -> nodes.DateRange:
     if high not in ("*", ""):
         high_day, after = parse_user_date(high)
         end = epoch_seconds(after if inclusive_end else high_day)
-        # Backwards is a slip of the pen, refused as --from after --to is.
-        if start is not None and epoch_seconds(first_day) > epoch_seconds(high_day):
+        # Backwards (the low end begins when the high one has ended) is a slip of the
+        # pen, refused as --from after --to is.
+        if start is not None and epoch_seconds(first_day) >= epoch_seconds(after):
             raise UsageError(f"bad date range {text!r}: {low} is after {high}")
     if start is None and end is None:
         raise UsageError(f"bad date range {text!r}: give at least one date")

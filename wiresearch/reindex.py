@@ -161,7 +161,7 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
             f"the catalog of {generation} is missing, so nothing can be checked or repaired "
             "against it: `wiresearch reindex --full` (or `index PATH --full`) rebuilds the "
             "index from its files; nothing was changed")
-    try:  # checks hold the writer lock: no run is replacing files
+    try:  # a check holds the writer lock (or, by a reader, runs between runs)
         engine = engine_class(index_dir.engine_name).open(generation)
         opened = engine.searcher()
     except FileNotFoundError as error:

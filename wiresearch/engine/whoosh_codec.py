@@ -57,10 +57,9 @@ class _LengthCachingReader(W3PerDocReader):
         for name in storage.list():
             if name.startswith(prefix) and name.endswith(suffix):
                 fieldname = name[len(prefix):len(name) - len(suffix)]
-                try:
-                    self._colfiles[fieldname] = self._get_column_file(fieldname)
-                except FileNotFoundError:  # deleted since the listing: not ours to read
-                    continue
+                # Deleted since the listing (a merge): FileNotFoundError, and the caller
+                # opens the index again, as for any file of a segment merged away.
+                self._colfiles[fieldname] = self._get_column_file(fieldname)
                 known[fieldname] = True
 
     def has_column(self, fieldname):

@@ -9,6 +9,7 @@ last both ways.
 from __future__ import annotations
 
 import contextlib
+import errno
 import heapq
 import struct
 import weakref
@@ -398,6 +399,11 @@ def _best(scores: dict[int, float], wanted: int | None) -> list[tuple[int, float
                   key=_by_score)[:wanted]
 
 
+def _damaged(folder: str, error: Exception) -> IndexNotFoundError:
+    return IndexNotFoundError(f"the Whoosh index in {folder} is damaged: {error}; rebuild "
+                              "it (index --full, or reindex --full)")
+
+
 class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
@@ -580,14 +586,18 @@ class WhooshEngine(Engine):
         folder = self._index.storage.folder
         try:
             return WhooshSearcher(self._index, self.weighting)
-        except FileNotFoundError:
-            raise  # a run's merge deleted it as we opened: the caller opens again
         except PermissionError as error:
             raise NotWritableError(f"cannot read the Whoosh index in {folder}: "
                                    f"{error.strerror or error}") from None
-        except (OSError, ValueError, EOFError, struct.error, zlib.error) as error:
-            raise IndexNotFoundError(f"the Whoosh index in {folder} is damaged: {error}; "
-                                     "rebuild it (index --full, or reindex --full)") from None
+        except OSError as error:
+            # An emptied file cannot be mapped (EINVAL); anything else (a file a run's
+            # merge deleted as we opened, no file descriptors left) the caller may try
+            # again.
+            if error.errno != errno.EINVAL:
+                raise
+            raise _damaged(folder, error) from None
+        except (ValueError, EOFError, struct.error, zlib.error) as error:
+            raise _damaged(folder, error) from None
 
     def close(self) -> None:
         self._index.close()

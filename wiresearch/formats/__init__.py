@@ -164,8 +164,12 @@ def checked_path(given: str | os.PathLike) -> Path:
     if isinstance(given, str) and not given.strip():
         raise UsageError("an empty path names no file or folder")
     path = Path(given)
-    if path.is_file() or path.is_dir():
-        return path
+    try:
+        if path.is_file() or path.is_dir():
+            return path
+    except PermissionError:
+        raise UsageError(f"cannot reach {given}: permission denied on a folder above "
+                         "it") from None
     if path.exists():
         raise UsageError(f"{given} is neither a file nor a folder")
     raise UsageError(f"no such file or folder: {given}")
