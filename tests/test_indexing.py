@@ -318,12 +318,15 @@ def test_a_file_read_with_other_settings_is_read_again(tmp_path):
     assert (right.added, len(right.files_changed)) == (4, 4)
     assert archive.stats()["files_with_errors"] == 0
     assert archive.index([folder], format="plaintext").files_unchanged == 4
+    preview = archive.index([folder], format="plaintext", source="BBC Business",
+                            dry_run=True)
+    assert (len(preview.files_changed), preview.files_unchanged) == (4, 0)
     renamed = archive.index([folder], format="plaintext", source="BBC Business")
     assert (renamed.updated, len(renamed.files_changed)) == (4, 4)
     assert archive.search("*", sources=["BBC Business"]).total == 4
 
 
-def test_a_catalog_made_before_reading_settings_were_kept_reads_nothing_again(tmp_path):
+def test_a_catalog_made_before_reading_settings_were_kept_records_them(tmp_path):
     folder = tmp_path / "business"
     shutil.copytree(DATA / "bbc" / "business", folder)
     archive = Archive(tmp_path / "index")
@@ -334,5 +337,8 @@ def test_a_catalog_made_before_reading_settings_were_kept_reads_nothing_again(tm
         db.execute("ALTER TABLE files DROP COLUMN reading")
     with Archive(tmp_path / "index") as reader:  # read-only, as it is
         assert reader.stats()["files"] == 4
-    report = Archive(tmp_path / "index").index([folder], source="BBC Business")
+    report = Archive(tmp_path / "index").index([folder])
     assert (report.files_unchanged, report.updated) == (4, 0)
+    # The settings are recorded then: a change of them is seen from the next run.
+    report = Archive(tmp_path / "index").index([folder], source="BBC Business")
+    assert (len(report.files_changed), report.updated) == (4, 4)

@@ -645,6 +645,10 @@ def test_check_and_rollback_work_on_the_configured_index(tmp_path):
     assert (tmp_path / "nightly" / "CURRENT").read_text().strip() == "gen-000001"
     both = wiresearch("--index", tmp_path / "nightly", "check", "--config", config, env=env)
     assert both.returncode == 2 and "use one of them" in both.stderr
+    # $WIRESEARCH_INDEX (a shell's default for searching) gives way to --config.
+    named = wiresearch("check", "--config", config,
+                       env={**env, "WIRESEARCH_INDEX": str(tmp_path / "elsewhere")})
+    assert named.returncode == 0, named.stderr
     # --index names the index even where a configuration is.
     other = wiresearch("--index", tmp_path / "none", "check", cwd=tmp_path, env=env)
     assert other.returncode == 3

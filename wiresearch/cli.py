@@ -136,8 +136,9 @@ def cli(ctx: click.Context, index_path: str) -> None:
     """Full-text search over news-wire archives."""
     from click.core import ParameterSource
 
-    ctx.obj = {"index": index_path, "index_given":
-               ctx.get_parameter_source("index_path") != ParameterSource.DEFAULT}
+    given = ctx.get_parameter_source("index_path")
+    ctx.obj = {"index": index_path, "index_given": given != ParameterSource.DEFAULT,
+               "index_typed": given == ParameterSource.COMMANDLINE}
 
 
 class Progress:
@@ -434,8 +435,8 @@ def reindex(config_file, full, dry_run, wait, jobs, as_json):
 
 def _maintained_index(ctx: click.Context, config_file: str | None) -> str:
     """The index `check` and `rollback` work on: the configuration's (as `reindex`
-    finds it) when --config is given, or when neither --index nor $WIRESEARCH_INDEX
-    names one and a configuration is there; else --index's."""
+    finds it) when --config is given (over $WIRESEARCH_INDEX), or when neither --index
+    nor $WIRESEARCH_INDEX names one and a configuration is there; else --index's."""
     import os
 
     from .config import CONFIG_NAME, load_config
@@ -444,7 +445,7 @@ def _maintained_index(ctx: click.Context, config_file: str | None) -> str:
     if config_file is None and (ctx.obj["index_given"] or not (
             os.environ.get("WIRESEARCH_CONFIG") or os.path.isfile(CONFIG_NAME))):
         return ctx.obj["index"]
-    if config_file is not None and ctx.obj["index_given"]:
+    if config_file is not None and ctx.obj["index_typed"]:
         raise UsageError("--index and --config each name the index: use one of them")
     return str(load_config(config_file).index)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,10 +76,16 @@ class FileTask:
     def reading(self) -> str:
         """The settings the file is read with, as the catalog keeps them: a file read
         with others since (a corrected `--format`, a renamed `source`) is read again."""
-        settings = {"format": self.format, "source": self.source,
-                    "fields": dict(self.fields) or None}
-        return json.dumps({key: value for key, value in settings.items() if value},
-                          sort_keys=True, ensure_ascii=False)
+        return _reading(self.format, self.source, self.fields)
+
+
+@lru_cache(maxsize=256)
+def _reading(format_name: str | None, source: str | None,
+             fields: tuple[tuple[str, str], ...]) -> str:
+    # Once per source's settings, not once per file (a million a night).
+    settings = {"format": format_name, "source": source, "fields": dict(fields) or None}
+    return json.dumps({key: value for key, value in settings.items() if value},
+                      sort_keys=True, ensure_ascii=False)
 
 
 @dataclass
@@ -553,6 +559,9 @@ class Ingester:
         seen = {task.path for task in tasks}
         todo: list[FileTask] = []
         waiting: list[FileTask] = []  # unchanged files whose stories others hold
+        # Unchanged files of a catalog made before it kept their settings: recorded now,
+        # so that a later change of them is seen.
+        unrecorded: list[FileEntry] = []
         for task in tasks:
             entry = manifest.get(task.path)
             if entry is None:
@@ -567,6 +576,8 @@ class Ingester:
             if (task.path not in recovering and entry.status in ("ok", "conflict")
                     and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns
                     and entry.reading in (None, task.reading)):
+                if entry.reading is None:
+                    unrecorded.append(replace(entry, reading=task.reading))
                 if entry.status == "conflict":
                     waiting.append(task)
                     continue
@@ -636,6 +647,8 @@ class Ingester:
             batch_started = time.monotonic()
 
         try:
+            for entry in unrecorded:
+                catalog.put_file(entry)
             for path in removed:
                 batch_paths.append(path)
                 ids = catalog.delete_docs_of(path)
@@ -820,11 +833,15 @@ class Ingester:
 
     def _dry_run(self, report: IndexReport, todo: list[FileTask],
                  manifest: dict[str, FileEntry], removed: list[str]) -> None:
-        """What a run would change, by file: hashes decide whether touched files changed."""
+        """What a run would change, by file: hashes decide whether touched files changed,
+        and the settings a file is read with."""
         report.files_removed = list(removed)
         for task in todo:
             entry = manifest.get(task.path)
             if entry is None:
+                continue
+            if entry.reading not in (None, task.reading):
+                report.files_changed.append(task.path)
                 continue
             try:
                 with open(task.path, "rb") as handle:
