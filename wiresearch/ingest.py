@@ -237,6 +237,14 @@ def _placed_id(article: Article, path: str, catalog: Catalog) -> str | None:
     return None
 
 
+def _stop_readers(executor: Executor) -> None:
+    # concurrent.futures has no way to stop a call under way: its processes are told
+    # to end (SIGTERM, which they die of quietly).
+    for process in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(OSError):
+            process.terminate()
+
+
 def _leave_interrupts_to_the_run() -> None:
     """In a reader process: Ctrl-C reaches the whole process group, and the run stops its
     readers itself; a reader stopped by it printed its traceback on the terminal."""
@@ -676,6 +684,12 @@ class Ingester:
                         commit()
                         writer = backend.writer(fresh=False)
                         catalog.begin()
+            except BaseException:
+                if executor is not None:
+                    # Stopped (Ctrl-C, SIGTERM, an error): the readers stop now, not
+                    # when each has read its file (minutes, for large ones).
+                    _stop_readers(executor)
+                raise
             finally:
                 if executor is not None:
                     executor.shutdown(cancel_futures=True)
