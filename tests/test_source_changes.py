@@ -323,3 +323,19 @@ def test_a_source_behind_a_folder_that_cannot_be_entered_is_named(tmp_path):
         (tmp_path / "locked").chmod(0o755)
     assert result.returncode == 2, result.stderr
     assert "cannot reach" in result.stderr and "unexpected" not in result.stderr
+
+
+def test_an_empty_source_behind_a_link_does_not_keep_a_retired_feed(tmp_path):
+    """A link to an empty inbox, and a feed taken out of the configuration: the feed's
+    stories go, as they would beside an empty folder that is no link."""
+    shutil.copytree(DATA / "bbc" / "tech", tmp_path / "feed")
+    (tmp_path / "dropbox.d").mkdir()
+    (tmp_path / "incoming").symlink_to(tmp_path / "dropbox.d")
+    config = tmp_path / "wiresearch.toml"
+    both = 'index = "index"\n[[sources]]\npath = "feed"\n[[sources]]\npath = "incoming"\n'
+    config.write_text(both)
+    assert CliRunner().invoke(cli, ["reindex", "--config", str(config)]).exit_code == 0
+    config.write_text('index = "index"\n[[sources]]\npath = "incoming"\n')
+    night = CliRunner().invoke(cli, ["reindex", "--config", str(config), "--json"])
+    assert night.exit_code == 0, night.output
+    assert json.loads(night.stdout)["deleted"] == 4

@@ -50,6 +50,8 @@ FAULT_POINTS = ("journal-written", "engine-committed", "catalog-committed",
 # Below this much input, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 VOCABULARY_WORD = (3, 30)
+# Catalog meta key of the folder a source link pointed to at the last run.
+LINK_META = "source-link:"
 
 
 @dataclass(frozen=True)
@@ -301,10 +303,10 @@ class Discovery:
     unlisted: dict[str, str] = field(default_factory=dict)
     # Source folders that hold no file at all (an unmounted mount point looks so).
     empty: list[str] = field(default_factory=list)
-    # Those of them named through a link, which may have pointed elsewhere before, and
-    # every source's folder or file as the run reached it.
-    relinked: list[str] = field(default_factory=list)
-    roots: list[str] = field(default_factory=list)
+    # Sources named by a link to a folder: the link -> the folder it points to now. A
+    # run records them (catalog meta), so that a link re-pointed at an empty folder (a
+    # disk not mounted behind it) is refused as an emptied folder is.
+    links: dict[str, str] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
 
 
@@ -353,14 +355,13 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 depth_of[resolved] = depth
                 tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
-        found.roots.append(root)
+        if not is_pattern(spec.path) and os.path.islink(spec.path.rstrip(os.sep)):
+            found.links[os.path.abspath(spec.path)] = root
         if is_pattern(spec.path):
             found.empty.extend(folder for folder in _pattern_folders(spec.path)
                                if folder not in found.unlisted and _holds_nothing(folder))
         elif not paths and Path(spec.path).is_dir() and root not in found.unlisted:
             found.empty.append(root)
-            if root != os.path.abspath(spec.path):
-                found.relinked.append(root)
     found.tasks = list(tasks.values())
     return found
 
@@ -628,7 +629,7 @@ class Ingester:
             report.unchanged += sum(manifest[path].articles for path in hidden
                                     if path in manifest)
         if not fresh:
-            self._refuse_emptied(found, removed, manifest)
+            self._refuse_emptied(found, removed, manifest, catalog)
         if dry_run:
             self._dry_run(report, todo, manifest, removed)
             return
@@ -655,6 +656,8 @@ class Ingester:
             batch_started = time.monotonic()
 
         try:
+            for link, target in found.links.items():
+                catalog.set_meta(f"{LINK_META}{link}", target)
             for entry in unrecorded:
                 catalog.put_file(entry)
             for path in removed:
@@ -701,14 +704,16 @@ class Ingester:
 
     @staticmethod
     def _refuse_emptied(found: Discovery, removed: list[str],
-                        manifest: dict[str, FileEntry]) -> None:
+                        manifest: dict[str, FileEntry], catalog: Catalog) -> None:
         """A source folder that held indexed files and now holds none is far more often
         a disk not mounted than an archive deleted: refuse to delete it all. Reached
-        through a link (a link re-pointed at an empty mount point), its files were
-        indexed under the folder it pointed to: those of no source of this run count."""
+        through a link that pointed elsewhere at the last run, its files were indexed
+        under the folder it pointed to then."""
+        before = {target: catalog.get_meta(f"{LINK_META}{link}")
+                  for link, target in found.links.items()}
         for folder in found.empty:
-            gone = [path for path in removed if _under(path, [folder])
-                    or (folder in found.relinked and not _under(path, found.roots))]
+            earlier = [before[folder]] if before.get(folder) not in (None, folder) else []
+            gone = [path for path in removed if _under(path, [folder, *earlier])]
             if gone:
                 articles = sum(manifest[path].articles for path in gone if path in manifest)
                 raise UsageError(
