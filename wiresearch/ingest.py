@@ -324,8 +324,11 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     for spec in specs:
         paths = 0
         depth = _depth(spec.path)
+        reached: set[tuple[str, ...]] = set()  # a pattern's folders that hold files
         for path in _expand(spec.path, unlisted):
             paths += 1
+            if is_pattern(spec.path):
+                reached.add(Path(os.path.abspath(path)).parts)
             relative = str(path)
             if spec.include and not any(fnmatch.fnmatch(relative, pattern) or
                                         fnmatch.fnmatch(path.name, pattern)
@@ -358,8 +361,12 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
         if not is_pattern(spec.path) and os.path.islink(spec.path.rstrip(os.sep)):
             found.links[os.path.abspath(spec.path)] = root
         if is_pattern(spec.path):
-            found.empty.extend(folder for folder in _pattern_folders(spec.path)
-                               if folder not in found.unlisted and _holds_nothing(folder))
+            folders = _pattern_folders(spec.path)
+            depth_of_folders = {len(Path(folder).parts) for folder in folders}
+            holding = {parts[:count] for parts in reached for count in depth_of_folders}
+            found.empty.extend(os.path.realpath(folder) for folder in folders
+                               if os.path.realpath(folder) not in found.unlisted
+                               and Path(folder).parts not in holding)
         elif not paths and Path(spec.path).is_dir() and root not in found.unlisted:
             found.empty.append(root)
     found.tasks = list(tasks.values())
@@ -385,16 +392,8 @@ def _pattern_folders(pattern: str) -> list[str]:
     parts = Path(pattern).parts
     first = next(i for i, part in enumerate(parts) if is_pattern(part))
     reach = str(Path(*parts[:first], parts[first].replace("**", "*")))
-    return [os.path.realpath(folder) for folder in sorted(glob.glob(reach))
+    return [os.path.abspath(folder) for folder in sorted(glob.glob(reach))
             if os.path.isdir(folder)]
-
-
-def _holds_nothing(folder: str) -> bool:
-    try:
-        with os.scandir(folder) as entries:
-            return next(entries, None) is None
-    except OSError:
-        return False
 
 
 def printable(path: str) -> str:
