@@ -24,6 +24,7 @@ from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, Token, Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
@@ -204,30 +205,47 @@ def from_stored(fields: dict, separator: str = VALUE_SEPARATOR) -> tuple[Article
     return article, fields.get("cluster", article.id)
 
 
-# A reader's terms of each field, for fuzzy words: read once per reader (a searcher's
-# life), about 125 ms for Reuters-21578's 33,600 body terms.
+# A segment reader's terms of each field, for fuzzy words: read once per reader (a
+# searcher's life), about 125 ms for Reuters-21578's 33,600 body terms.
 _field_terms: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Segments whose terms file is larger keep Whoosh's automaton: reading 920,000 terms
+# took 1.8 s and 120 MB, more than the automaton's walk costs a one-off search.
+LEXICON_MAX_BYTES = 32 * 2**20
 
 
 class VocabularyFuzzyTerm(wq.FuzzyTerm):
     """Whoosh's FuzzyTerm, its words found by rapidfuzz (C) over the field's terms held in
     memory instead of by Whoosh's Levenshtein automaton stepping through the terms file:
     the same words (plain Levenshtein, a transposition is two edits), 1-11 ms a word on
-    Reuters-21578 instead of about 480."""
+    Reuters-21578 instead of about 480. Segments of very large vocabularies keep the
+    automaton (LEXICON_MAX_BYTES)."""
 
     def _btexts(self, ixreader):
         if self.maxdist == 0:
             return [self.text] if (self.fieldname, self.text) in ixreader else []
+        if ixreader not in _field_terms:  # None: too many terms to hold
+            _field_terms[ixreader] = ({} if _terms_file_size(ixreader) <= LEXICON_MAX_BYTES
+                                      else None)
+        terms = _field_terms[ixreader]
+        if terms is None:
+            return super()._btexts(ixreader)
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        terms = _field_terms.setdefault(ixreader, {})
         if self.fieldname not in terms:
             terms[self.fieldname] = [text.decode("utf-8")
                                      for text in ixreader.lexicon(self.fieldname)]
         return [word for word, _distance, _index in process.extract(
             self.text, terms[self.fieldname], scorer=Levenshtein.distance,
             score_cutoff=self.maxdist, limit=None)]
+
+
+def _terms_file_size(ixreader) -> int:
+    try:
+        return ixreader._storage.file_length(
+            ixreader._segment.make_filename(W3Codec.TERMS_EXT))
+    except (AttributeError, OSError):  # not one segment's reader
+        return LEXICON_MAX_BYTES + 1
 
 
 def compile_node(node: nodes.Node) -> wq.Query:
