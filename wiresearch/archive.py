@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from . import nodes
 from .dates import add_months, as_datetime
 from .engine import EngineSearcher, Stored, engine_class
-from .errors import ArticleNotFoundError, UsageError, WiresearchError
+from .errors import ArticleNotFoundError, UsageError, WiresearchError, damaged
 from .facets import facet_named, spelling_key
 from .feedback import expanded, weighted_terms, word_query
-from .indexdir import IndexDir, damaged
+from .indexdir import IndexDir
 from .model import Article, Hit, Results, Timeline, TimelineBucket
 from .query import Plan, SearchRequest, build_plan, half_life_seconds
 from .snippets import Highlighter, snippet
@@ -104,7 +104,7 @@ class Archive:
                     # Still missing then, they are gone for good.
                     if attempt == OPEN_ATTEMPTS - 1:
                         if isinstance(error, FileNotFoundError):
-                            raise damaged(generation, error) from None
+                            raise damaged(f"the index in {generation}", error) from None
                         raise
                     time.sleep(0.05 * (attempt + 1))
                     continue

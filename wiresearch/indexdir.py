@@ -53,13 +53,6 @@ def _write_atomically(path: Path, text: str) -> None:
         os.close(directory)
 
 
-def damaged(generation: Path, error: Exception) -> IndexNotFoundError:
-    """A generation whose engine files are missing, for good (not in the middle of
-    being replaced by a writer)."""
-    return IndexNotFoundError(f"the index in {generation} is damaged: {error}; rebuild it "
-                              "(index --full, or reindex --full)")
-
-
 class IndexDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)

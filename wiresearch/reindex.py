@@ -25,8 +25,9 @@ from .errors import (
     Terminated,
     UsageError,
     WiresearchError,
+    damaged,
 )
-from .indexdir import IndexDir, damaged
+from .indexdir import IndexDir
 from .ingest import JOURNAL_FILE, IndexReport, Ingester
 
 EXIT_OK = 0
@@ -165,7 +166,7 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
         engine = engine_class(index_dir.engine_name).open(generation)
         opened = engine.searcher()
     except FileNotFoundError as error:
-        raise damaged(generation, error) from None
+        raise damaged(f"the index in {generation}", error) from None
     catalog = Catalog(generation, readonly=not repair)
     try:
         with opened as searcher:

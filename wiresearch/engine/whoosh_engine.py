@@ -29,7 +29,7 @@ from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
 from ..dates import epoch_seconds
-from ..errors import IndexNotFoundError, NotWritableError
+from ..errors import IndexNotFoundError, NotWritableError, damaged
 from ..model import Article, format_date, parse_stored_date
 from .base import Engine, EngineSearcher, EngineWriter, Stored
 from .whoosh_codec import ArrayCodec
@@ -417,11 +417,6 @@ def _best(scores: dict[int, float], wanted: int | None) -> list[tuple[int, float
                   key=_by_score)[:wanted]
 
 
-def _damaged(folder: str, error: Exception) -> IndexNotFoundError:
-    return IndexNotFoundError(f"the Whoosh index in {folder} is damaged: {error}; rebuild "
-                              "it (index --full, or reindex --full)")
-
-
 class WhooshSearcher(EngineSearcher):
     def __init__(self, index: windex.Index, weighting: scoring.WeightingModel):
         self._searcher = index.searcher(weighting=weighting)
@@ -613,9 +608,9 @@ class WhooshEngine(Engine):
             # again.
             if error.errno != errno.EINVAL:
                 raise
-            raise _damaged(folder, error) from None
+            raise damaged(f"the Whoosh index in {folder}", error) from None
         except (ValueError, EOFError, struct.error, zlib.error) as error:
-            raise _damaged(folder, error) from None
+            raise damaged(f"the Whoosh index in {folder}", error) from None
 
     def close(self) -> None:
         self._index.close()
