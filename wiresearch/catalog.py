@@ -52,6 +52,10 @@ class FileEntry:
     # before they were kept, which count as read with today's.
     reading: str | None = None
 
+    def read_with(self, reading: str) -> bool:
+        """Whether the file was read with these settings (as far as the catalog knows)."""
+        return self.reading is None or self.reading == reading
+
 
 @dataclass(frozen=True)
 class DocEntry:

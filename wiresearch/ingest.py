@@ -324,11 +324,12 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
     for spec in specs:
         paths = 0
         depth = _depth(spec.path)
-        reached: set[tuple[str, ...]] = set()  # a pattern's folders that hold files
+        pattern = is_pattern(spec.path)
+        reached: set[str] = set()  # for a pattern, the folders its files are in
         for path in _expand(spec.path, unlisted):
             paths += 1
-            if is_pattern(spec.path):
-                reached.add(Path(os.path.abspath(path)).parts)
+            if pattern:
+                reached.add(os.path.dirname(os.path.abspath(path)))
             relative = str(path)
             if spec.include and not any(fnmatch.fnmatch(relative, pattern) or
                                         fnmatch.fnmatch(path.name, pattern)
@@ -358,12 +359,13 @@ def discover(specs: Iterable[SourceSpec]) -> Discovery:
                 depth_of[resolved] = depth
                 tasks[resolved] = FileTask(resolved, spec.format, spec.source, spec.fields)
         root = os.path.realpath(spec.path)
-        if not is_pattern(spec.path) and os.path.islink(spec.path.rstrip(os.sep)):
+        if not pattern and os.path.islink(spec.path.rstrip(os.sep)):
             found.links[os.path.abspath(spec.path)] = root
-        if is_pattern(spec.path):
+        if pattern:
             folders = _pattern_folders(spec.path)
             depth_of_folders = {len(Path(folder).parts) for folder in folders}
-            holding = {parts[:count] for parts in reached for count in depth_of_folders}
+            holding = {Path(folder).parts[:count] for folder in reached
+                       for count in depth_of_folders}
             found.empty.extend(os.path.realpath(folder) for folder in folders
                                if os.path.realpath(folder) not in found.unlisted
                                and Path(folder).parts not in holding)
@@ -583,7 +585,7 @@ class Ingester:
                 continue
             if (task.path not in recovering and entry.status in ("ok", "conflict")
                     and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns
-                    and entry.reading in (None, task.reading)):
+                    and entry.read_with(task.reading)):
                 if entry.reading is None:
                     unrecorded.append(replace(entry, reading=task.reading))
                 if entry.status == "conflict":
@@ -759,7 +761,7 @@ class Ingester:
                                            result.hash, "failed" if result.retry else "ok",
                                            result.error, 0, result.reading))
             return 0
-        same_reading = entry is not None and entry.reading in (None, result.reading)
+        same_reading = entry is not None and entry.read_with(result.reading)
         if (entry is not None and entry.hash == result.hash and not forced
                 and entry.status != "conflict" and same_reading):
             # Touched but not changed: remember the new mtime, read nothing again.
@@ -858,7 +860,7 @@ class Ingester:
             entry = manifest.get(task.path)
             if entry is None:
                 continue
-            if entry.reading not in (None, task.reading):
+            if not entry.read_with(task.reading):
                 report.files_changed.append(task.path)
                 continue
             try:
