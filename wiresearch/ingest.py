@@ -33,6 +33,7 @@ from . import formats
 from .catalog import Catalog, FileEntry
 from .engine import Engine, engine_class
 from .errors import NotWritableError, UsageError
+from .formats.base import path_parts
 from .indexdir import IndexDir, _write_atomically
 from .model import Article, Rejection
 from .normalize import normalize
@@ -226,8 +227,7 @@ def _placed_id(article: Article, path: str, catalog: Catalog) -> str | None:
     (`json:export/1` from 2024-02/export.jsonl: `json:2024-02/export/1`), the first that
     no other file holds; None when all are taken."""
     collection, native = article.id.split(":", 1)
-    folders = [part for part in (article.path or path).replace("!", "/").split("/")[:-1]
-               if part]
+    folders = path_parts(article.path or path)[:-1]
     named = set(native.split("/"))
     prefix = ""
     for folder in [folder for folder in reversed(folders) if folder not in named][:3]:

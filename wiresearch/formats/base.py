@@ -32,8 +32,13 @@ class SourceFile:
     @property
     def parts(self) -> tuple[str, ...]:
         """Folder names and file name, innermost last (bundle members included)."""
-        return tuple(part for part in self.path.replace("\\", "/").replace("!", "/").split("/")
-                     if part)
+        return path_parts(self.path)
+
+
+def path_parts(path: str) -> tuple[str, ...]:
+    """The folder names and file name of a path as readers name things, innermost last:
+    a bundle member's (`day.zip!ap/1.xml`) go on from its bundle's."""
+    return tuple(part for part in path.replace("\\", "/").replace("!", "/").split("/") if part)
 
 
 class Reader(Protocol):
