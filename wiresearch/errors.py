@@ -61,6 +61,13 @@ class NotWritableError(WiresearchError):
     """The index folder may not be written by this user (a run needs its lock file)."""
 
 
+def not_writable(where: object, error: OSError) -> NotWritableError:
+    """A change to an index refused by the file system (permissions, a read-only disk)."""
+    return NotWritableError(f"cannot write to {where} ({error.strerror or error}): changing "
+                            "an index takes its owner, or a user who may write to all of "
+                            "its folder")
+
+
 class LockedError(WiresearchError):
     """Another process holds the index's writer lock."""
 

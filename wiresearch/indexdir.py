@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from .engine import DEFAULT_ENGINE, engine_class
-from .errors import IndexNotFoundError, LockedError, NotWritableError, UsageError
+from .errors import IndexNotFoundError, LockedError, UsageError, not_writable
 
 META_FILE = "wiresearch.json"
 CURRENT_FILE = "CURRENT"
@@ -203,9 +203,7 @@ class WriterLock:
         except OSError as error:
             if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise
-            raise NotWritableError(f"cannot write to {self.path.parent} ({error.strerror}): "
-                                   "changing an index takes its owner, or a user who may "
-                                   "write to its folder") from None
+            raise not_writable(self.path.parent, error) from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

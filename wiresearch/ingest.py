@@ -32,7 +32,7 @@ from pathlib import Path
 from . import formats
 from .catalog import Catalog, FileEntry
 from .engine import Engine, engine_class
-from .errors import NotWritableError, UsageError
+from .errors import UsageError, not_writable
 from .formats.base import path_parts
 from .indexdir import IndexDir, _write_atomically
 from .model import Article, Rejection
@@ -464,10 +464,7 @@ class Ingester:
             if not (error.filename and _under(os.path.abspath(error.filename),
                                               [str(self.index_dir.path.absolute())])):
                 raise
-            raise NotWritableError(
-                f"cannot write to {error.filename or self.index_dir.path} "
-                f"({error.strerror or error}): changing an index takes its owner, or a "
-                "user who may write to all of its folder") from None
+            raise not_writable(error.filename, error) from None
 
     def _run_all(self, specs: list[SourceSpec], full: bool, dry_run: bool,
                  delete_scope: list[str] | None, engine: str | None) -> IndexReport:
