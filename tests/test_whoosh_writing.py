@@ -2,6 +2,9 @@
 segments both write must be the same, byte for byte."""
 
 import datetime as dt
+import gc
+import os
+import signal
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from whoosh import index as windex
 
 from tests.conftest import DATA
 from wiresearch import analysis
-from wiresearch.engine import whoosh_engine
+from wiresearch.engine import forked, whoosh_codec, whoosh_engine
 from wiresearch.engine.whoosh_codec import ArrayCodec
 from wiresearch.engine.whoosh_writing import DocumentAdder, TermPool
 from wiresearch.ingest import FileTask, process_file
@@ -116,6 +119,80 @@ def test_terms_written_a_term_at_a_time_read_as_those_written_posting_by_posting
     assert ours.keys() == theirs.keys()
     for key, (info, postings) in theirs.items():
         assert ours[key] == (info, postings), key
+
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """Every segment's postings are written with a helper process (however small), and
+    the helpers started are counted: a test of the helper must see one run."""
+    if not forked.available():
+        pytest.skip("a helper process needs Linux and a second core")
+    monkeypatch.setattr(whoosh_codec, "PARALLEL_POSTINGS", 1)
+    started = []
+    start = forked.Helper.start.__func__
+
+    def counted(cls, work, folder):
+        helper = start(cls, work, folder)
+        started.append(helper and helper._pid)
+        return helper
+
+    monkeypatch.setattr(forked.Helper, "start", classmethod(counted))
+    return started
+
+
+@pytest.mark.parametrize("share", [0.02, 0.4, 0.75, 0.98])
+def test_a_segment_written_with_a_helper_is_the_one_written_alone(
+        tmp_path, articles, helpers, monkeypatch, share):
+    """Cut anywhere (inside the body field's many-block terms, in a later field, near
+    the end), the helper's part of the postings and terms must land where writing
+    them here would have put them, byte for byte."""
+    monkeypatch.setattr(whoosh_codec, "PARENT_SHARE", share)
+    together = _build(tmp_path / "helped", articles, prepare=True, stock=False)
+    assert len(helpers) == 1 and helpers[0]
+    assert gc.isenabled()
+    monkeypatch.setattr(whoosh_codec, "PARALLEL_POSTINGS", 10**12)
+    alone = _build(tmp_path / "alone", articles, prepare=True, stock=False)
+    assert len(helpers) == 1
+    assert sorted(together) == sorted(alone)
+    for extension in alone:
+        assert together[extension] == alone[extension], extension
+
+
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_helper_that_fails_leaves_its_part_to_the_writer(
+        tmp_path, articles, helpers, monkeypatch, how):
+    alone = _build(tmp_path / "alone", articles, prepare=True, stock=False)
+    assert len(helpers) == 1
+
+    def failing(self, schema, lengths, terms, out):
+        if how == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(whoosh_codec.ArrayFieldWriter, "_write_apart", failing)
+    failed = _build(tmp_path / "failed", articles, prepare=True, stock=False)
+    assert len(helpers) == 2
+    assert failed == alone
+    assert not [path for path in (tmp_path / "failed").iterdir() if "tmp" in path.name]
+
+
+def test_a_writer_stopped_midway_ends_its_helper(tmp_path, articles, helpers, monkeypatch):
+    """Ctrl-C (or any error) while this process writes its part: the helper is ended
+    and waited for, not left writing (or a zombie) after the run has stopped."""
+    writer_pid = os.getpid()
+    write_terms = whoosh_codec.ArrayFieldWriter._write_terms
+
+    def interrupted(self, schema, lengths, terms):
+        if os.getpid() == writer_pid:
+            raise KeyboardInterrupt
+        return write_terms(self, schema, lengths, terms)
+
+    monkeypatch.setattr(whoosh_codec.ArrayFieldWriter, "_write_terms", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _build(tmp_path / "stopped", articles, prepare=True, stock=False)
+    assert len(helpers) == 1
+    with pytest.raises(ChildProcessError):  # waited for: no longer a child of this process
+        os.waitpid(helpers[0], os.WNOHANG)
 
 
 _value = st.one_of(st.sampled_from(["us", "US", " us", "us ", "", " ", "gb", "a b", "é", "É"]),

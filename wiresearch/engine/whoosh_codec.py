@@ -15,6 +15,7 @@ postings) still open, and merging them rewrites their postings as arrays.
 
 from __future__ import annotations
 
+import gc
 import struct
 import sys
 import zlib
@@ -35,8 +36,11 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.compat import dumps
-from whoosh.system import _INT_SIZE, pack_ushort
+from whoosh.filedb.structfile import StructFile
+from whoosh.system import _INT_SIZE, _LONG_SIZE, pack_long, pack_ushort, unpack_long
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from . import forked
 
 
 class _LengthCachingReader(W3PerDocReader):
@@ -111,17 +115,70 @@ class ArrayCodec(WireCodec):
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
+# A segment's postings are written by two processes, this one and a forked helper, each
+# taking a part of its terms, when they are this many or more (a fresh build's
+# segments, not the few new stories of a nightly run, which a fork would only slow).
+PARALLEL_POSTINGS = 500_000
+# What a term costs to write, in postings: its term info, its key, the calls.
+_TERM_COST = 4
+# The share of that cost this process takes: it also adds the helper's rows to the
+# terms file and copies its postings.
+PARENT_SHARE = 0.40
+# Where a W3 term info that is not inlined keeps the offset of its postings.
+_OFFSET_AT = W3TermInfo._struct.size
+
+
 class ArrayFieldWriter(W3FieldWriter):
     def add_postings(self, schema, lengths, items):
         """Whoosh's add_postings, which takes postings one by one; postings that come
         grouped by term (`items.by_term()`, as the engine's pool gives them) are
-        written a term at a time."""
+        written a term at a time, the later terms of a large segment by a helper
+        process (forked.Helper) while this one writes the earlier."""
         by_term = getattr(items, "by_term", None)
         if by_term is None:
             return super().add_postings(schema, lengths, items)
+        collecting = gc.isenabled()
+        # A collection would walk every posting in the pool, and once the helper is
+        # forked, write to each one's header, copying every page the two share.
+        gc.disable()
+        try:
+            self._add_postings_by_term(schema, lengths, list(by_term()))
+        finally:
+            if collecting:
+                gc.enable()
+        return None
+
+    def _add_postings_by_term(self, schema, lengths, terms: list) -> None:
+        # Field numbers as writing the terms in order gives them, fixed before the
+        # helper starts so that both processes use the same.
+        for fieldname, _btext, _postings in terms:
+            self._fieldmap.setdefault(fieldname, len(self._fieldmap))
+        split = _halfway(terms)
+        helper = None
+        if split is not None:
+            later = terms[split:]
+            helper = forked.Helper.start(
+                lambda out: self._write_apart(schema, lengths, later, out),
+                getattr(self._storage, "folder", None))
+        try:
+            if helper is None:
+                self._write_terms(schema, lengths, terms)
+                return
+            self._write_terms(schema, lengths, terms[:split])
+            written = helper.result()
+            if written is None:  # the helper failed: its part is written here
+                self._write_terms(schema, lengths, terms[split:])
+            else:
+                self._add_written(*written)
+        except BaseException:
+            if helper is not None:
+                helper.stop()
+            raise
+
+    def _write_terms(self, schema, lengths, terms: list) -> None:
         field_lengths = getattr(lengths, "field_lengths", None)
         current = None
-        for fieldname, btext, postings in by_term():
+        for fieldname, btext, postings in terms:
             if fieldname != current:
                 if current is not None:
                     self.finish_field()
@@ -141,7 +198,56 @@ class ArrayFieldWriter(W3FieldWriter):
             self._tindex.add(pack_ushort(self._fieldid) + btext, info)
         if current is not None:
             self.finish_field()
+
+    def _write_apart(self, schema, lengths, terms: list, out) -> list[tuple[bytes, bytes]]:
+        """In the helper: the terms' postings to `out`, as if it were the postings file
+        from its start; returns their (key, term info) rows for the terms file."""
+        rows: list[tuple[bytes, bytes]] = []
+        # The segment's own files stay referenced: let go of, they would be flushed, and
+        # what this process's copy of their buffers holds written into them again.
+        self._segment_files = (self._postfile, self._tindex)
+        self._postfile = StructFile(out)
+        self._tindex = _Rows(rows)
+        self._write_terms(schema, lengths, terms)
+        self._postfile.flush()
+        return rows
+
+    def _add_written(self, postings, rows: list[tuple[bytes, bytes]]) -> None:
+        """The helper's postings appended to the postings file, and its rows, their
+        postings' offsets moved by where they now begin, added to the terms file: the
+        same bytes as writing the terms here."""
+        shift = self._postfile.tell()
+        with postings:
+            while chunk := postings.read(1 << 20):
+                self._postfile.write(chunk)
+        add = self._tindex.add
+        for key, info in rows:
+            if not info[0]:  # not inlined: the offset and length of its postings
+                offset, = unpack_long(info[_OFFSET_AT:_OFFSET_AT + _LONG_SIZE])
+                info = (info[:_OFFSET_AT] + pack_long(offset + shift)
+                        + info[_OFFSET_AT + _LONG_SIZE:])
+            add(key, info)
+
+
+class _Rows:
+    """A stand-in for the terms file's writer in the helper: keeps its rows in a list."""
+
+    def __init__(self, rows: list):
+        self.add = lambda key, value: rows.append((key, value))
+
+
+def _halfway(terms: list) -> int | None:
+    """Where to cut a segment's terms (in order) into two parts of about the same cost,
+    or None when the segment is too small for a helper to pay (or none can run)."""
+    costs = [len(postings) + _TERM_COST for _fieldname, _btext, postings in terms]
+    total = sum(costs)
+    if total - _TERM_COST * len(terms) < PARALLEL_POSTINGS or not forked.available():
         return None
+    share = total * PARENT_SHARE
+    for index, running in enumerate(accumulate(costs)):
+        if running >= share:
+            return index + 1 if index + 1 < len(terms) else None
+    return None
 
 
 # A block's data: a header (the gaps' array type, the weights' type, each with the
@@ -202,6 +308,17 @@ def _float32s(numbers: Sequence[float]) -> array:
     values = array("f")
     values.frombytes(packed)
     return values
+
+
+def _float32(number: float) -> float:
+    """A weight as array("f") keeps it (_float32s of one number)."""
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(number))[0]
+    except OverflowError:
+        return array("f", (number,))[0]
+
+
+_FLOAT32 = struct.Struct("f")
 
 
 def _unpacked(typecode: str, data: bytes) -> array:
@@ -266,13 +383,17 @@ class ArrayPostingsWriter(W3PostingsWriter):
         (W3's inlined postings; Whoosh's own writer never inlines, its code for it
         calls a method that does not exist). Nothing goes to the postings file: a
         segment's many terms found in one story (ids, dates, rare words) cost no block,
-        and reading them no seek."""
+        and reading them no seek. The term info is what _buffered_term_info() makes of
+        a block of one posting, without the block."""
         self._format = format_
-        self._buffer(postings, lengths)
-        info = self._buffered_term_info()
+        (docnum, weight, value), = postings
+        rounded = _float32(weight)
+        length = lengths[docnum] if lengths is not None else None  # None or 0: unknown
+        info = W3TermInfo(rounded, 1, length or None, length or 0, max(0, weight),
+                          docnum, docnum)
         # A format without values reads None as every posting's value.
-        values = tuple(self._values) if format_.fixed_value_size() != 0 else None
-        info._inlined = (tuple(self._ids), tuple(self._weights), values)
+        values = ((value,) if value else ()) if format_.fixed_value_size() != 0 else None
+        info._inlined = ((docnum,), (rounded,), values)
         return info.to_bytes()
 
     def _buffered_term_info(self) -> W3TermInfo:

@@ -1,0 +1,127 @@
+"""Part of a job done by a forked copy of this process, on the machine's other core.
+
+Writing a segment's postings at a commit is pure Python work over data already in the
+writing process's memory (the term pool): a copy made by fork() reads it where it lies,
+where another kind of worker process would need it all pickled over. The helper writes
+its part to an unnamed temporary file and ends; its parent takes the file and a small
+picklable result, or, should the helper fail for any reason, does the part itself. A
+helper is only ever a speed-up: what is written is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from typing import IO, Any
+
+
+def available() -> bool:
+    """Whether a helper can run beside this process: Linux (fork() is not safe on macOS
+    once system libraries are loaded, and Windows has none) with a second core to use."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except OSError:
+        return False
+
+
+class Helper:
+    """`work(out)` run in a forked copy of this process: it writes what it makes to the
+    binary file `out` and returns something picklable. start() returns None when no
+    copy could be made (the caller does the work itself).
+
+    The copy ends without running finalizers, but an object `work` lets go of is
+    finalized at once: `work` must keep a reference to any buffered file it replaces,
+    or the copy's buffer is flushed into the parent's file."""
+
+    def __init__(self, pid: int, out: IO[bytes], returned: IO[bytes]):
+        self._pid: int | None = pid
+        self._out = out
+        self._returned = returned
+
+    @classmethod
+    def start(cls, work: Callable[[IO[bytes]], Any], folder: str) -> Helper | None:
+        # Unnamed (O_TMPFILE), next to the index: nothing is left behind by a run that
+        # is killed, and the helper's part takes room where the index's does. They are
+        # the Helper's, closed by close().
+        try:
+            out = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        except OSError:
+            return None
+        try:
+            returned = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+        except OSError:
+            out.close()
+            return None
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12 warns that a fork while other threads run (the reader
+                # pool's manager) may deadlock in the child: the helper takes no lock
+                # another thread could hold (no imports, no logging, only its own files).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            out.close()
+            returned.close()
+            return None
+        if pid == 0:
+            _run_helper(work, out, returned)
+        return cls(pid, out, returned)
+
+    def result(self) -> tuple[IO[bytes], Any] | None:
+        """Waits for the helper: its file (at its start) and what `work` returned, or None
+        when it failed. The file is the caller's to close."""
+        pid, self._pid = self._pid, None
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            self.close()
+            return None
+        try:
+            self._returned.seek(0)
+            returned = pickle.load(self._returned)
+            self._out.seek(0)
+        except Exception:  # an incomplete result: the part is done again
+            self.close()
+            return None
+        self._returned.close()
+        return self._out, returned
+
+    def stop(self) -> None:
+        """Ends the helper at once (the caller is stopping: an error, Ctrl-C)."""
+        if self._pid is not None:
+            pid, self._pid = self._pid, None
+            with contextlib.suppress(OSError):  # ended already
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        self.close()
+
+    def close(self) -> None:
+        self._out.close()
+        self._returned.close()
+
+
+def _run_helper(work: Callable[[IO[bytes]], Any], out: IO[bytes],
+                returned: IO[bytes]) -> None:
+    """The forked copy's whole life: never returns, never runs the parent's exit code."""
+    status = 1
+    try:
+        # A collection would touch every object and copy the parent's memory page by
+        # page; the helper lives seconds and makes little garbage.
+        gc.disable()
+        result = work(out)
+        out.flush()
+        pickle.dump(result, returned, pickle.HIGHEST_PROTOCOL)
+        returned.flush()
+        status = 0
+    except BaseException:  # noqa: BLE001 - any failure: the parent does the part itself
+        pass
+    finally:
+        os._exit(status)
