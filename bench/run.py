@@ -159,12 +159,18 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    """The process's share of the memory it uses (its proportional set size): a page it
+    shares with others, as the Whoosh engine's forked commit helper shares its parent's
+    pages until one of them writes there, counts once over all of them, where summed
+    resident sizes would count it once for each. Resident size where the kernel gives
+    no proportional one."""
+    for name, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(name).read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            continue
     return 0
 
 
