@@ -305,4 +305,5 @@ def test_a_damaged_index_is_said_to_be_damaged(tmp_path, engine, stored, segment
     for args in (("search", "oil"), ("check",)):
         result = run(*args, index=index)
         assert result.exit_code == 3 and "damaged" in result.stderr, result.stderr
+        assert "rebuild it (index --full" in result.stderr
         assert "unexpected" not in result.stderr

@@ -40,7 +40,7 @@ class IndexNotFoundError(WiresearchError):
     exit_code = 3
 
 
-def damaged(what: str, error: Exception) -> IndexNotFoundError:
+def damaged(what: str, error: Exception | str) -> IndexNotFoundError:
     """An index whose files are broken or missing for good (not in the middle of being
     replaced by a writer): a rebuild mends it."""
     return IndexNotFoundError(f"{what} is damaged: {error}; rebuild it (index --full, or "

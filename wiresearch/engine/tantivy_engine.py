@@ -23,7 +23,7 @@ import tantivy
 from .. import nodes, ranking
 from ..analysis import is_word_char
 from ..dates import epoch_seconds
-from ..errors import IndexNotFoundError, NotWritableError
+from ..errors import IndexNotFoundError, NotWritableError, damaged
 from ..model import Article, format_date, parse_stored_date
 from . import tantivy_analysis
 from .base import Engine, EngineSearcher, EngineWriter, Stored
@@ -681,7 +681,7 @@ def _open_error(path: Path, error: ValueError) -> Exception:
                                 "write a lock file in its folder even to search, and this user "
                                 "may not write there (search as the index's owner, or let "
                                 "this user write to the folder)")
-    return IndexNotFoundError(f"the tantivy index in {path} is damaged: {error}")
+    return damaged(f"the tantivy index in {path}", error)
 
 
 @dataclass(frozen=True)
@@ -708,8 +708,8 @@ def _layout(path: Path) -> Layout:
         fields = {field["name"]: field for field in meta["schema"]}
         tokenizer = fields["body"]["options"]["indexing"]["tokenizer"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise IndexNotFoundError(f"the tantivy index in {path} is damaged: cannot read "
-                                 f"its schema ({error})") from None
+        raise damaged(f"the tantivy index in {path}",
+                      f"cannot read its schema ({error})") from None
     if tokenizer not in ANALYZERS:
         raise IndexNotFoundError(f"the tantivy index in {path} was made by another version "
                                  f"of wiresearch (its text analyzer is {tokenizer!r})")
