@@ -158,6 +158,24 @@ def test_a_segment_written_with_a_helper_is_the_one_written_alone(
         assert together[extension] == alone[extension], extension
 
 
+def test_a_helper_reads_no_file_of_the_segment(tmp_path, articles, helpers, monkeypatch):
+    """The helper shares its parent's open files, offsets included: were both to read a
+    length column at once, each would read from where the other had moved (a 200,000-
+    article build failed so, at random). The lengths are read before it starts."""
+    callers = tmp_path / "callers"
+    field_lengths = whoosh_codec._LengthCachingReader.field_lengths
+
+    def noted(self, fieldname):
+        with open(callers, "a") as noting:  # the helper's calls are noted too
+            noting.write(f"{os.getpid()}\n")
+        return field_lengths(self, fieldname)
+
+    monkeypatch.setattr(whoosh_codec._LengthCachingReader, "field_lengths", noted)
+    _build(tmp_path / "helped", articles, prepare=True, stock=False)
+    assert len(helpers) == 1 and helpers[0]
+    assert set(callers.read_text().split()) == {str(os.getpid())}
+
+
 @pytest.mark.parametrize("how", ["raises", "killed"])
 def test_a_helper_that_fails_leaves_its_part_to_the_writer(
         tmp_path, articles, helpers, monkeypatch, how):

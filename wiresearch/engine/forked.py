@@ -38,9 +38,10 @@ class Helper:
     binary file `out` and returns something picklable. start() returns None when no
     copy could be made (the caller does the work itself).
 
-    The copy ends without running finalizers, but an object `work` lets go of is
-    finalized at once: `work` must keep a reference to any buffered file it replaces,
-    or the copy's buffer is flushed into the parent's file."""
+    The copy shares the parent's open files, their offsets included: `work` must read
+    none that the parent may read meanwhile. It ends without running finalizers, but an
+    object `work` lets go of is finalized at once: `work` must keep a reference to any
+    buffered file it replaces, or the copy's buffer is flushed into the parent's file."""
 
     def __init__(self, pid: int, out: IO[bytes], returned: IO[bytes]):
         self._pid: int | None = pid
@@ -79,8 +80,9 @@ class Helper:
     def result(self) -> tuple[IO[bytes], Any] | None:
         """Waits for the helper: its file (at its start) and what `work` returned, or None
         when it failed. The file is the caller's to close."""
-        pid, self._pid = self._pid, None
-        _, status = os.waitpid(pid, 0)
+        # Interrupted here (Ctrl-C), the helper is still this one's to stop().
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
         if os.waitstatus_to_exitcode(status) != 0:
             self.close()
             return None

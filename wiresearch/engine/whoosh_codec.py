@@ -153,21 +153,27 @@ class ArrayFieldWriter(W3FieldWriter):
         # helper starts so that both processes use the same.
         for fieldname, _btext, _postings in terms:
             self._fieldmap.setdefault(fieldname, len(self._fieldmap))
+        # Each field's document lengths, read before the helper starts: a forked copy
+        # shares its parent's open files, offsets included, and the two reading one
+        # column file at once read each other's places.
+        field_lengths = getattr(lengths, "field_lengths", None)
+        tables = {fieldname: field_lengths(fieldname) if field_lengths else None
+                  for fieldname in self._fieldmap}
         split = _halfway(terms)
         helper = None
         if split is not None:
             later = terms[split:]
             helper = forked.Helper.start(
-                lambda out: self._write_apart(schema, lengths, later, out),
+                lambda out: self._write_apart(schema, tables, later, out),
                 getattr(self._storage, "folder", None))
         try:
             if helper is None:
-                self._write_terms(schema, lengths, terms)
+                self._write_terms(schema, tables, terms)
                 return
-            self._write_terms(schema, lengths, terms[:split])
+            self._write_terms(schema, tables, terms[:split])
             written = helper.result()
             if written is None:  # the helper failed: its part is written here
-                self._write_terms(schema, lengths, terms[split:])
+                self._write_terms(schema, tables, terms[split:])
             else:
                 self._add_written(*written)
         except BaseException:
@@ -175,15 +181,15 @@ class ArrayFieldWriter(W3FieldWriter):
                 helper.stop()
             raise
 
-    def _write_terms(self, schema, lengths, terms: list) -> None:
-        field_lengths = getattr(lengths, "field_lengths", None)
+    def _write_terms(self, schema, tables: dict[str, list | None], terms: list) -> None:
+        """The terms' postings and rows; `tables` has each field's document lengths."""
         current = None
         for fieldname, btext, postings in terms:
             if fieldname != current:
                 if current is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
-                table = field_lengths(fieldname) if field_lengths else None
+                table = tables[fieldname]
                 current = fieldname
             postwriter = self._postwriter
             if len(postings) == 1:
@@ -199,16 +205,18 @@ class ArrayFieldWriter(W3FieldWriter):
         if current is not None:
             self.finish_field()
 
-    def _write_apart(self, schema, lengths, terms: list, out) -> list[tuple[bytes, bytes]]:
+    def _write_apart(self, schema, tables: dict[str, list | None], terms: list,
+                     out) -> list[tuple[bytes, bytes]]:
         """In the helper: the terms' postings to `out`, as if it were the postings file
-        from its start; returns their (key, term info) rows for the terms file."""
+        from its start; returns their (key, term info) rows for the terms file. It reads
+        no file: what it needs is in memory."""
         rows: list[tuple[bytes, bytes]] = []
         # The segment's own files stay referenced: let go of, they would be flushed, and
         # what this process's copy of their buffers holds written into them again.
         self._segment_files = (self._postfile, self._tindex)
         self._postfile = StructFile(out)
         self._tindex = _Rows(rows)
-        self._write_terms(schema, lengths, terms)
+        self._write_terms(schema, tables, terms)
         self._postfile.flush()
         return rows
 
