@@ -5,14 +5,17 @@ import json
 import os
 import shutil
 import sqlite3
+import struct
+import threading
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
-from wiresearch import Archive
+from wiresearch import Archive, ingest
 from wiresearch.cli import cli
 from wiresearch.errors import UsageError
+from wiresearch.indexdir import IndexDir
 
 REUTERS = DATA / "reuters21578" / "reut2-000.sgm"
 
@@ -342,3 +345,19 @@ def test_a_catalog_made_before_reading_settings_were_kept_records_them(tmp_path)
     # The settings are recorded then: a change of them is seen from the next run.
     report = Archive(tmp_path / "index").index([folder], source="BBC Business")
     assert (len(report.files_changed), report.updated) == (4, 4)
+
+
+def test_readers_stopped_mid_result_do_not_hold_the_run(tmp_path):
+    """A reader stopped (Ctrl-C, an error) while it sent its result leaves half a
+    message in the pool's result pipe: shutting the pool down, and the run's exit,
+    waited for the rest of it for ever."""
+    executor = ingest.Ingester(IndexDir(tmp_path / "index"), jobs=2)._executor(2, 1 << 30)
+    assert executor.submit(os.getpid).result() != os.getpid()  # a reader, and the pool's thread
+    # What a reader ended mid-send leaves: a message's length, then only its first bytes.
+    os.write(executor._result_queue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    ingest._stop_readers(executor)
+    stopping = threading.Thread(target=executor.shutdown, kwargs={"cancel_futures": True},
+                                daemon=True)
+    stopping.start()
+    stopping.join(30)  # a guard against hanging the suite, not a speed target
+    assert not stopping.is_alive()

@@ -242,9 +242,25 @@ def _placed_id(article: Article, path: str, catalog: Catalog) -> str | None:
 def _stop_readers(executor: Executor) -> None:
     # concurrent.futures has no way to stop a call under way: its processes are told
     # to end (SIGTERM, which they die of quietly).
-    for process in list(getattr(executor, "_processes", {}).values()):
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(OSError):
             process.terminate()
+    for process in processes:
+        process.join(READER_STOP_SECONDS)
+    # A reader ended while it was sending its result leaves half a message in the pool's
+    # result pipe, and the pool's manager thread waits for the rest of it, for ever:
+    # shutting the pool down, and the run's exit, waited with it. With the readers gone,
+    # closing this process's end for writing lets it read to the end of the pipe and
+    # find the pool broken.
+    if all(not process.is_alive() for process in processes):
+        writing_end = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+        if writing_end is not None:
+            writing_end.close()
+
+
+# How long a stopped reader may take to end (it is sent SIGTERM, which it dies of).
+READER_STOP_SECONDS = 10
 
 
 def _leave_interrupts_to_the_run() -> None:
