@@ -3,7 +3,10 @@ outlives the process that started it."""
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +75,26 @@ def test_a_helper_is_ended_when_its_wait_is_interrupted(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     helper.stop()
     assert _gone(pid)
+
+
+def test_a_helper_dies_with_a_parent_killed_outright(tmp_path):
+    """A writer killed with SIGKILL (the OOM killer, a stop timeout) takes its helper
+    with it: alive, the helper would hold the index's lock files open."""
+    script = ("import sys, time\n"
+              "from wiresearch.engine import forked\n"
+              "helper = forked.Helper.start(lambda out: time.sleep(120), sys.argv[1])\n"
+              "print(helper._pid, flush=True)\n"
+              "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    helper = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    for _ in range(100):  # a guard against a hung suite, not a speed target
+        status = Path(f"/proc/{helper}/status")
+        if not status.exists() or "zombie" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(helper, signal.SIGKILL)
+        pytest.fail("the helper outlived its parent")

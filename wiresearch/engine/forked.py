@@ -19,7 +19,23 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable
+from functools import cache
 from typing import IO, Any
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+_PR_SET_PDEATHSIG = 1
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    # Looked up in the parent, before a fork: the copy makes no call that may take a
+    # lock (loading a library does). Imported here: searches never fork.
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def available() -> bool:
@@ -62,20 +78,32 @@ class Helper:
         except OSError:
             out.close()
             return None
+        # Signals that stop a run wait until the copy is in _run_helper's hands and the
+        # parent holds the Helper: a Ctrl-C in between would have the copy unwind
+        # through the run's own code (flushing its copies of the segment's buffers,
+        # letting go of the index's lock), or the parent lose track of the copy.
+        prctl = _prctl()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
         try:
             with warnings.catch_warnings():
                 # Python 3.12 warns that a fork while other threads run (the reader
                 # pool's manager) may deadlock in the child: the helper takes no lock
                 # another thread could hold (no imports, no logging, only its own files).
                 warnings.simplefilter("ignore", DeprecationWarning)
+                parent = os.getpid()
                 pid = os.fork()
+            if pid == 0:
+                try:
+                    _run_helper(work, out, returned, parent, prctl, blocked)
+                finally:
+                    os._exit(1)
+            return cls(pid, out, returned)
         except OSError:
             out.close()
             returned.close()
             return None
-        if pid == 0:
-            _run_helper(work, out, returned)
-        return cls(pid, out, returned)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def result(self) -> tuple[IO[bytes], Any] | None:
         """Waits for the helper: its file (at its start) and what `work` returned, or None
@@ -98,23 +126,34 @@ class Helper:
 
     def stop(self) -> None:
         """Ends the helper at once (the caller is stopping: an error, Ctrl-C)."""
-        if self._pid is not None:
-            pid, self._pid = self._pid, None
-            with contextlib.suppress(OSError):  # ended already
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        self.close()
+        try:
+            if self._pid is not None:
+                pid, self._pid = self._pid, None
+                with contextlib.suppress(OSError):  # ended already
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):  # waited for already
+                    os.waitpid(pid, 0)
+        finally:
+            self.close()
 
     def close(self) -> None:
         self._out.close()
         self._returned.close()
 
 
-def _run_helper(work: Callable[[IO[bytes]], Any], out: IO[bytes],
-                returned: IO[bytes]) -> None:
+def _run_helper(work: Callable[[IO[bytes]], Any], out: IO[bytes], returned: IO[bytes],
+                parent: int, prctl: Callable[..., int] | None,
+                signals: set[signal.Signals]) -> None:
     """The forked copy's whole life: never returns, never runs the parent's exit code."""
     status = 1
     try:
+        # A parent killed outright (SIGKILL, the OOM killer) takes its copy with it:
+        # alive, the copy would hold the index's lock files open.
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            return
+        signal.pthread_sigmask(signal.SIG_SETMASK, signals)
         # A collection would touch every object and copy the parent's memory page by
         # page; the helper lives seconds and makes little garbage.
         gc.disable()
