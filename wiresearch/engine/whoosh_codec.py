@@ -16,6 +16,7 @@ postings) still open, and merging them rewrites their postings as arrays.
 from __future__ import annotations
 
 import gc
+import shutil
 import struct
 import sys
 import zlib
@@ -226,8 +227,7 @@ class ArrayFieldWriter(W3FieldWriter):
         same bytes as writing the terms here."""
         shift = self._postfile.tell()
         with postings:
-            while chunk := postings.read(1 << 20):
-                self._postfile.write(chunk)
+            shutil.copyfileobj(postings, self._postfile, 1 << 20)
         add = self._tindex.add
         for key, info in rows:
             if not info[0]:  # not inlined: the offset and length of its postings
