@@ -160,7 +160,7 @@ class ArrayFieldWriter(W3FieldWriter):
         field_lengths = getattr(lengths, "field_lengths", None)
         tables = {fieldname: field_lengths(fieldname) if field_lengths else None
                   for fieldname in self._fieldmap}
-        split = _halfway(terms)
+        split = _helper_split(terms)
         helper = None
         if split is not None:
             later = terms[split:]
@@ -244,9 +244,10 @@ class _Rows:
         self.add = lambda key, value: rows.append((key, value))
 
 
-def _halfway(terms: list) -> int | None:
-    """Where to cut a segment's terms (in order) into two parts of about the same cost,
-    or None when the segment is too small for a helper to pay (or none can run)."""
+def _helper_split(terms: list) -> int | None:
+    """Where to cut a segment's terms (in order) so that this process's part (the first,
+    PARENT_SHARE of the cost) and the helper's take about as long, or None when the
+    segment is too small for a helper to pay (or none can run)."""
     costs = [len(postings) + _TERM_COST for _fieldname, _btext, postings in terms]
     total = sum(costs)
     if total - _TERM_COST * len(terms) < PARALLEL_POSTINGS or not forked.available():
