@@ -290,6 +290,47 @@ def test_a_reader_that_dies_loses_nothing_and_keeps_the_order(writer_pause):
     assert got == list(range(10))
 
 
+def _dies_sending_its_result_in_a_reader(number):
+    import gc
+    import multiprocessing
+    from multiprocessing.queues import SimpleQueue
+
+    if number == 3 and multiprocessing.parent_process() is not None:
+        # As a reader killed (out of memory) while it sends its result: the length of
+        # a message, then only its first bytes, and no more from this process.
+        [results] = [queue for queue in gc.get_objects() if isinstance(queue, SimpleQueue)]
+        os.write(results._writer.fileno(), struct.pack("!i", 1 << 30) + b"x" * 10)
+        os._exit(1)
+    return number
+
+
+def test_a_reader_that_dies_sending_its_result_does_not_hold_the_run():
+    """The pool's thread waits for the rest of the dead reader's message for ever (the
+    other reader still holds the pipe open) and never sees the pool broken: the run
+    finds the reader gone, stops the pool, and reads what is left itself."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from wiresearch.ingest import _ordered_map
+
+    executor = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
+    got = []
+
+    def run():
+        got.extend(_ordered_map(executor, _dies_sending_its_result_in_a_reader, range(10),
+                                window=4))
+
+    running = threading.Thread(target=run, daemon=True)
+    running.start()
+    running.join(120)  # a guard against hanging the suite, not a speed target
+    stopping = threading.Thread(target=executor.shutdown, kwargs={"cancel_futures": True},
+                                daemon=True)
+    stopping.start()
+    stopping.join(60)
+    assert not running.is_alive() and not stopping.is_alive()
+    assert got == list(range(10))
+
+
 def test_words_of_every_script_are_found_as_typed_and_without_accents(tmp_path, engine_name):
     folder = tmp_path / "wire"
     folder.mkdir()

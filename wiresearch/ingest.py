@@ -21,12 +21,14 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import islice
 from multiprocessing import get_context
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from . import formats
@@ -294,7 +296,7 @@ def _ordered_map(executor: Executor | None, function, items: Iterable, window: i
         # are kept; a file that kills its reader may kill this process too.
         if future is not None:
             try:
-                return future.result()
+                return _result(executor, future)
             except BrokenProcessPool:
                 pass
         return function(item)
@@ -307,6 +309,38 @@ def _ordered_map(executor: Executor | None, function, items: Iterable, window: i
         for following in islice(iterator, 1):
             pending.append((following, submit(following)))
         yield result
+
+
+def _result(executor: Executor, future):
+    """future.result(), for a reader pool that may never find itself broken: a reader
+    that dies while it sends its result (killed, out of memory) leaves the pool's thread
+    waiting for the rest of the message for ever, as long as another reader holds the
+    pipe open. A reader seen gone while the result is still awaited a while later means
+    that: the pool is stopped, which ends the wait (BrokenProcessPool)."""
+    died = False
+    while True:
+        try:
+            return future.result(timeout=READER_CHECK_SECONDS)
+        except futures.TimeoutError:
+            pass
+        if died:
+            _stop_readers(executor)
+            try:
+                return future.result(timeout=READER_STOP_SECONDS)
+            except futures.TimeoutError:
+                raise BrokenProcessPool("a reader died sending its result") from None
+        died = _a_reader_ended(executor)
+
+
+def _a_reader_ended(executor: Executor) -> bool:
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    # Ended processes' sentinels are ready; waiting on them reaps nothing.
+    return bool(processes) and bool(wait([process.sentinel for process in processes],
+                                         timeout=0))
+
+
+# How often a run waiting for a reader's result checks that the readers are alive.
+READER_CHECK_SECONDS = 1.0
 
 
 @dataclass
