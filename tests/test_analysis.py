@@ -34,3 +34,19 @@ def test_bulk_analysis_matches_token_by_token_analysis(text):
     assert analysis.words(text) == [word for _p, _s, _e, word in analysis.tokens(text)]
     assert analysis.spans(text) == [(start, end, word, analysis.stem(word))
                                     for _p, start, end, word in analysis.tokens(text)]
+
+
+@given(headline=st.text(), body=st.text())
+def test_a_storys_words_are_its_headlines_then_its_bodys(headline, body):
+    """normalize takes a story's words field by field (which postings then find made)
+    where they were once taken from the headline and body joined by a line break."""
+    joined = analysis.words(headline + "\n" + body)
+    assert analysis.words(headline) + analysis.words(body) == joined
+
+
+def test_words_given_out_can_be_changed_without_changing_the_next_answer():
+    text = "Cocoa prices rose in London"
+    first = analysis.words(text)
+    first.append("changed")
+    assert analysis.words(text) == ["cocoa", "prices", "rose", "in", "london"]
+    assert analysis.terms(text) == ["cocoa", "price", "rose", "in", "london"]

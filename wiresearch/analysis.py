@@ -99,6 +99,10 @@ def tokens(text: str) -> Iterator[tuple[int, int, int, str]]:
             yield position, match.start(), match.end(), fold(lowered)
 
 
+# A story's headline and body are split into words for its signature (normalize) and
+# again for its postings (the Whoosh engine's prepare), one after the other: the second
+# time they are found here. The lists are shared: callers must not change them.
+@lru_cache(maxsize=4)
 def _words(text: str) -> tuple[list[str], list[str]]:
     """Every word of `text`, lower-cased, and the same words folded: the words and
     positions of tokens(), computed in bulk (this is the indexing hot path)."""
@@ -149,5 +153,5 @@ def words(text: str) -> list[str]:
     """The folded, unstemmed words of `text` (the vocabulary used for suggestions)."""
     lowered, folded = _words(text)
     if _all_kept(lowered, folded):
-        return folded
+        return list(folded)
     return [word for word, low in zip(folded, lowered, strict=True) if keep(low)]

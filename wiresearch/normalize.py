@@ -204,7 +204,8 @@ def normalize(record: RawRecord) -> Normalized:
         "byline": clean_line(record.byline, record.markup),
     }
     digest = checksum({**fields, "date": format_date(when)})
-    words = analysis.words(headline + "\n" + body)
+    # Word by word the same as the words of headline + "\n" + body.
+    words = analysis.words(headline) + analysis.words(body)
     article = Article(**fields, checksum=digest, signature=duplicates.simhash(words),
                       path=record.path, position=record.position)
     return Normalized(article, tuple(warnings), tuple(words))
