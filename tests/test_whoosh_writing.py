@@ -260,3 +260,14 @@ def test_postings_encode_positions_as_the_format_does(words, start):
     assert whoosh_engine.postings(text) == [
         (term.encode("utf-8"), len(found), float(len(found)), encode(found))
         for term, found in expected.items()]
+
+
+def test_a_fields_postings_weigh_by_frequency_in_ints_a_pool_need_not_hold_per_posting():
+    """Without a field boost a weight is the frequency: as an int, the value Python
+    shares, where a float was an object the pool held for each of its postings."""
+    made = whoosh_engine.postings("Oil prices: oil rose, prices fell, oil")
+    assert sorted((term, weight) for term, _frequency, weight, _value in made) == [
+        (b"fell", 1), (b"oil", 3), (b"price", 2), (b"rose", 1)]
+    assert {type(weight) for _term, _frequency, weight, _value in made} == {int}
+    boosted = whoosh_engine.postings("oil oil", formats.Positions(field_boost=1.5))
+    assert [weight for _term, _frequency, weight, _value in boosted] == [3.0]

@@ -364,7 +364,9 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._ids = array("I", docnums)
         self._weights = _float32s(weights)
         self._values = list(filter(None, values))
-        self._maxweight = max(0, max(weights))  # as add_posting(): before rounding
+        # As add_posting() keeps it: before rounding, and a float (weights may be ints,
+        # whoosh_engine.postings; the block's pickled header holds it).
+        self._maxweight = float(max(0, max(weights)))
         self._minlength, self._maxlength = None, 0
         if lengths is not None:
             known = list(filter(None, map(lengths.__getitem__, docnums)))
@@ -404,7 +406,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         (docnum, weight, value), = postings
         rounded = _float32(weight)
         length = lengths[docnum] if lengths is not None else None  # None or 0: unknown
-        info = W3TermInfo(rounded, 1, length or None, length or 0, max(0, weight),
+        info = W3TermInfo(rounded, 1, length or None, length or 0, float(max(0, weight)),
                           docnum, docnum)
         # A format without values reads None as every posting's value.
         values = ((value,) if value else ()) if format_.fixed_value_size() != 0 else None

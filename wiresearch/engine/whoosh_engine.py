@@ -103,13 +103,18 @@ def postings(text: str, format_: formats.Format = _POSITIONS
             positions[term].append(position)
     encode = format_.encode
     boost = format_.field_boost
+    # A weight is the frequency times the field's boost: with no boost, the frequency
+    # itself, a small int that Python shares, where a float is an object of 24 bytes
+    # for each posting a writer's pool holds (the segment is the same either way).
+    weigh = int if boost == 1 else boost.__mul__
     once = _ONE_POSITION if type(format_) is formats.Positions else ()
+    one = weigh(1)
     made = []
     for term, found in positions.items():
         if len(found) == 1 and found[0] < len(once):
-            made.append((term.encode("utf-8"), 1, boost, once[found[0]]))
+            made.append((term.encode("utf-8"), 1, one, once[found[0]]))
         else:
-            made.append((term.encode("utf-8"), len(found), len(found) * boost, encode(found)))
+            made.append((term.encode("utf-8"), len(found), weigh(len(found)), encode(found)))
     return made
 
 
