@@ -40,8 +40,7 @@ def simhash(words: list[str]) -> int:
     # side in one integer, ANDed with bit b of every byte, then a population count.
     # Integers of one byte a feature made the 64 counts 3.5 times as fast as integers of
     # whole hashes (16 against 57 us for a typical story's 127 shingles).
-    hashes = b"".join([blake2b(feature.encode("utf-8"), digest_size=8).digest()
-                       for feature in features])
+    hashes = b"".join(_hashes(features))
     lanes = int.from_bytes(b"\x01" * len(features), "big")
     half = len(features) / 2
     signature = 0
@@ -52,6 +51,23 @@ def simhash(words: list[str]) -> int:
             if (packed >> bit & lanes).bit_count() > half:
                 signature |= 1 << (lowest + bit)
     return signature
+
+
+# Each feature's hash starts from a copy of this empty state: a third faster than
+# blake2b(feature, digest_size=8), which sets the state up for every feature (the same
+# digests).
+_EMPTY_HASH = blake2b(digest_size=8)
+
+
+def _hashes(features) -> list[bytes]:
+    """Each feature's 64-bit BLAKE2b digest."""
+    copy = _EMPTY_HASH.copy
+    digests = []
+    for feature in features:
+        state = copy()
+        state.update(feature.encode("utf-8"))
+        digests.append(state.digest())
+    return digests
 
 
 def distance(a: int, b: int) -> int:
