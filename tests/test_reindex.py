@@ -254,6 +254,34 @@ def test_a_crash_at_each_commit_step_loses_nothing(site, point):
     assert check.ok and not check.missing and not check.orphaned
 
 
+def test_a_run_stopped_before_it_reread_an_interrupted_runs_files_adds_nothing_twice(
+        tmp_path, engine_name):
+    """The first run is killed once its engine holds a file's articles and its catalog
+    does not; the second, which would read that file again after a new one, is killed
+    after its first commit. The third must still know the file's articles are there."""
+    reuters = corpus("reuters21578")
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(reuters / "reut2-000.sgm", source / "reut2-000.sgm")
+    config = write_config(tmp_path, engine=engine_name)
+    assert wiresearch("reindex", "--config", config).returncode == 0
+    shutil.copy(reuters / "reut2-001.sgm", source / "b.sgm")
+    shutil.copy(reuters / "reut2-002.sgm", source / "c.sgm")
+    batches = {"WIRESEARCH_BATCH_ARTICLES": "300"}
+    first = wiresearch("reindex", "--config", config,
+                       env={**batches, "WIRESEARCH_FAULT": "engine-committed"})
+    assert first.returncode == -signal.SIGKILL
+    shutil.copy(reuters / "reut2-003.sgm", source / "a.sgm")  # read before b.sgm
+    second = wiresearch("reindex", "--config", config,
+                        env={**batches, "WIRESEARCH_FAULT": "catalog-committed"})
+    assert second.returncode == -signal.SIGKILL
+    finished = wiresearch("reindex", "--config", config)
+    assert finished.returncode == 0, finished.stderr
+    with Archive(tmp_path / "index") as archive:
+        ids = [row["id"] for row in archive.export(fields=["id"])]
+    assert len(ids) == len(set(ids)) == 4000
+
+
 def test_a_terminated_run_is_logged_lets_go_of_its_lock_and_loses_nothing(site):
     # SIGTERM is what cron's and systemd's timeouts send.
     config = site / "wiresearch.toml"

@@ -686,18 +686,26 @@ class Ingester:
         batch_paths: list[str] = []
         batch_articles = 0
         batch_started = time.monotonic()
+        # Files of the interrupted run that this run reads or deletes again: the engine
+        # may hold their articles where the catalog does not, so they stay in the journal
+        # until a commit of this run has them. Dropped from it sooner, a run stopped in
+        # turn before reaching them left articles the next run took for new, and added a
+        # second time.
+        in_doubt = recovering - carried
         catalog.begin()
 
         def commit() -> None:
             nonlocal writer, batch_paths, batch_articles, batch_started
-            _write_atomically(journal_path, json.dumps(sorted(set(batch_paths) | carried)))
+            _write_atomically(journal_path,
+                              json.dumps(sorted(set(batch_paths) | carried | in_doubt)))
             _fault("journal-written")
             writer.commit()
             _fault("engine-committed")
             catalog.commit()
             _fault("catalog-committed")
-            if carried:
-                _write_atomically(journal_path, json.dumps(sorted(carried)))
+            in_doubt.difference_update(batch_paths)
+            if carried or in_doubt:
+                _write_atomically(journal_path, json.dumps(sorted(carried | in_doubt)))
             else:
                 journal_path.unlink(missing_ok=True)
             batch_paths, batch_articles = [], 0
