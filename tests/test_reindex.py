@@ -280,6 +280,9 @@ def test_a_run_stopped_before_it_reread_an_interrupted_runs_files_adds_nothing_t
     with Archive(tmp_path / "index") as archive:
         ids = [row["id"] for row in archive.export(fields=["id"])]
     assert len(ids) == len(set(ids)) == 4000
+    check = reindex.check(IndexDir(tmp_path / "index"))
+    assert check.duplicated == [] and check.ok
+    assert check.documents == check.catalog_documents == 4000
 
 
 def test_a_terminated_run_is_logged_lets_go_of_its_lock_and_loses_nothing(site):
@@ -547,6 +550,65 @@ def test_check_refuses_to_repair_without_a_catalog(site):
     # What check advises mends it.
     rebuilt = reindex.run(config, full=True)
     assert rebuilt.added == 1021 and reindex.check(index_dir).ok
+
+
+def test_a_run_without_its_catalog_is_refused_instead_of_adding_every_article_again(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    (index_dir.current() / "catalog.sqlite").unlink()
+    result = wiresearch("--index", site / "index", "index", site / "src")
+    assert result.returncode == 3, result.stderr
+    assert "catalog is missing; rebuild it" in result.stderr
+    with pytest.raises(WiresearchError, match="catalog is missing"):
+        reindex.run(config)
+    with Archive(site / "index") as archive:
+        assert archive.search("*", collapse=False).total == 1021
+    assert reindex.run(config, full=True).added == 1021
+    assert reindex.check(index_dir).ok
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database " * 400])
+def test_an_emptied_or_overwritten_catalog_is_damage_not_an_empty_catalog(site, content):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index = str(site / "index")
+    (IndexDir(site / "index").current() / "catalog.sqlite").write_bytes(content)
+    for command in (("index", str(site / "src")), ("stats",), ("check",),
+                    ("check", "--repair"), ("search", "cocoa")):
+        result = wiresearch("--index", index, *command)
+        assert result.returncode == 3, (command, result.stderr)
+        assert "catalog" in result.stderr and "rebuild it" in result.stderr, command
+    with Archive(site / "index") as archive:
+        assert archive.search("*", collapse=False).total == 1021
+    assert reindex.run(config, full=True).added == 1021
+
+
+def test_check_finds_articles_held_twice_and_repair_leaves_one_of_each(site):
+    config = load_config(str(site / "wiresearch.toml"))
+    reindex.run(config)
+    index_dir = IndexDir(site / "index")
+    from wiresearch.engine import engine_class
+
+    with Archive(site / "index") as archive:
+        article = archive.get("reuters21578:7")
+    engine = engine_class(index_dir.engine_name).open(index_dir.current())
+    with engine.writer() as writer:
+        writer.add(article, "reuters21578:7", replace=False)
+    engine.close()
+    found = reindex.check(index_dir)
+    assert found.duplicated == ["reuters21578:7"] and not found.ok
+    assert found.documents == 1022 and found.catalog_documents == 1021
+    assert found.to_dict()["duplicated"] == ["reuters21578:7"]
+    result = wiresearch("--index", site / "index", "check")
+    assert result.returncode == 1
+    assert "1 in the index more than once: reuters21578:7" in result.stdout
+    assert reindex.check(index_dir, repair=True).repaired
+    reindex.run(config)
+    assert reindex.check(index_dir).ok
+    with Archive(site / "index") as archive:
+        assert archive.search("*", collapse=False).total == 1021
+        assert archive.get("reuters21578:7").headline == article.headline
 
 
 def test_an_index_folder_named_with_uri_characters_is_a_path(tmp_path):

@@ -16,6 +16,7 @@ from operator import add
 from pathlib import Path
 
 from . import duplicates
+from .errors import damaged
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -82,6 +83,7 @@ class Catalog:
 
     def __init__(self, folder: Path, readonly: bool = False):
         self.path = folder / self.FILE_NAME
+        existed = self.path.is_file()
         if readonly:
             # As a URI, the path percent-encoded: a folder named `a#b` or `a?b` is a path.
             uri = f"{self.path.absolute().as_uri()}?mode=ro"
@@ -89,6 +91,11 @@ class Catalog:
                                        check_same_thread=False)
         else:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if readonly or existed:
+            # Before anything is made in it: an emptied catalog given its tables again
+            # would know no article, and the next run add every one a second time.
+            self._verify()
+        if not readonly:
             # WAL lets searches read while a run writes. A reader in the middle of a read
             # can keep the switch from happening: then the run writes without it.
             with contextlib.suppress(sqlite3.OperationalError):
@@ -109,6 +116,20 @@ class Catalog:
         # vocabulary. Written before anything reads or deletes, and before a commit.
         self._pending_docs: list[tuple] = []
         self._pending_vocabulary: dict[str, int] = {}
+
+    def _verify(self) -> None:
+        """Raises `damaged` unless the file is a catalog: SQLite that holds its tables."""
+        try:
+            tables = {name for name, in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):  # locked, unreadable: no harm
+                raise
+            self._db.close()
+            raise damaged(f"the catalog {self.path}", error) from None
+        if not {"files", "docs"} <= tables:
+            self._db.close()
+            raise damaged(f"the catalog {self.path}", "it holds no catalog")
 
     def _has_reading(self) -> bool:
         return any(row[1] == "reading"

@@ -495,6 +495,7 @@ def check(ctx, repair, wait, as_json, config_file):
                    f"{report.catalog_documents:,} in the catalog")
         for label, items in (("missing from the index", report.missing),
                              ("orphaned in the index", report.orphaned),
+                             ("in the index more than once", report.duplicated),
                              ("source files gone", report.files_gone),
                              ("files unreadable at last run", report.files_stale),
                              ("files of an interrupted run", report.interrupted)):

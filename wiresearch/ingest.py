@@ -34,7 +34,7 @@ from pathlib import Path
 from . import formats
 from .catalog import Catalog, FileEntry
 from .engine import Engine, engine_class
-from .errors import UsageError, not_writable
+from .errors import IndexNotFoundError, UsageError, damaged, not_writable
 from .formats.base import path_parts
 from .indexdir import IndexDir, _write_atomically
 from .model import Article, Rejection
@@ -562,6 +562,9 @@ class Ingester:
             fresh = True
         else:
             generation = self.index_dir.path / live
+            if not (generation / Catalog.FILE_NAME).is_file():
+                # A new, empty one would know no article: every one would be added again.
+                raise damaged(f"the index in {generation}", "its catalog is missing")
             backend = engine_type.open(generation)
             fresh = False
             if not dry_run:
@@ -604,7 +607,7 @@ class Ingester:
                         if path not in found}
             finally:
                 previous.close()
-        except sqlite3.Error:
+        except (sqlite3.Error, IndexNotFoundError):  # damaged (Catalog says so)
             return {}
 
     def _run(self, report: IndexReport, tasks: list[FileTask], backend: Engine,

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,8 @@ class CheckReport:
     catalog_documents: int
     missing: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
+    # Ids the engine holds more than once (each should be one article).
+    duplicated: list[str] = field(default_factory=list)
     files_gone: list[str] = field(default_factory=list)
     files_stale: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)
@@ -109,16 +112,17 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.orphaned or self.interrupted)
+        return not (self.missing or self.orphaned or self.duplicated or self.interrupted)
 
     def advice(self) -> list[str]:
         lines = []
         if self.interrupted:
             lines.append("an interrupted run left work behind: the next `wiresearch reindex`, "
                          "or `index` of the folders of the files listed, finishes it")
-        if (self.missing or self.orphaned) and not self.repaired:
-            lines.append("run `wiresearch check --repair`: it deletes orphaned articles and "
-                         "queues the files of missing ones for the next reindex")
+        if (self.missing or self.orphaned or self.duplicated) and not self.repaired:
+            lines.append("run `wiresearch check --repair`: it deletes orphaned and duplicated "
+                         "articles and queues the files of missing and duplicated ones for "
+                         "the next reindex")
         if self.files_gone:
             lines.append("source files are gone from disk: the next `wiresearch reindex` "
                          "deletes their articles")
@@ -131,6 +135,7 @@ class CheckReport:
         return {"ok": self.ok, "generation": self.generation, "engine": self.engine,
                 "documents": self.documents, "catalog_documents": self.catalog_documents,
                 "missing": self.missing, "orphaned": self.orphaned,
+                "duplicated": self.duplicated,
                 "files_gone": self.files_gone, "files_stale": self.files_stale,
                 "interrupted": self.interrupted, "repaired": self.repaired,
                 "advice": self.advice()}
@@ -167,11 +172,17 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
         opened = engine.searcher()
     except FileNotFoundError as error:
         raise damaged(f"the index in {generation}", error) from None
-    catalog = Catalog(generation, readonly=not repair)
+    try:
+        catalog = Catalog(generation, readonly=not repair)
+    except BaseException:
+        opened.close()
+        engine.close()
+        raise
     try:
         with opened as searcher:
-            indexed = set(searcher.ids(nodes.MatchAll()))
+            counted = Counter(searcher.ids(nodes.MatchAll()))
             documents = searcher.doc_count()
+        indexed = set(counted)
         known = catalog.doc_ids()
         files = catalog.files()
         journal = generation / JOURNAL_FILE
@@ -179,12 +190,14 @@ def _check(index_dir: IndexDir, repair: bool) -> CheckReport:
             generation=generation.name, engine=index_dir.engine_name, documents=documents,
             catalog_documents=len(known), missing=sorted(known - indexed),
             orphaned=sorted(indexed - known),
+            duplicated=sorted(article_id for article_id, copies in counted.items()
+                              if copies > 1),
             files_gone=sorted(path for path in files if not Path(path).exists()),
             files_stale=sorted(path for path, entry in files.items()
                                if entry.status == "stale"),
             interrupted=json.loads(journal.read_text("utf-8")) if journal.exists() else [],
             engine_advice=engine.advice())
-        if repair and (report.missing or report.orphaned):
+        if repair and (report.missing or report.orphaned or report.duplicated):
             _repair(engine, catalog, report)
         return report
     finally:
@@ -206,7 +219,8 @@ def _catalog_file(catalog: Catalog, path: str) -> str | None:
 
 def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
     owners = {}
-    for article_id in report.missing:
+    # A duplicated article is deleted, every copy of it, and read again from its file.
+    for article_id in report.missing + report.duplicated:
         owner = catalog.owner(article_id)
         if owner:
             owners.setdefault(owner, []).append(article_id)
@@ -221,9 +235,9 @@ def _repair(engine, catalog: Catalog, report: CheckReport) -> None:
     catalog.begin()
     try:
         with engine.writer() as writer:
-            if report.orphaned:
-                writer.delete(report.orphaned)
-        catalog.delete_docs(report.missing)
+            if report.orphaned or report.duplicated:
+                writer.delete(report.orphaned + report.duplicated)
+        catalog.delete_docs(report.missing + report.duplicated)
         for path in owners:
             entry = catalog.file(path)
             if entry is not None:
