@@ -657,9 +657,13 @@ class Ingester:
                     if path not in manifest and path not in seen and path not in carried]
         report.recovered = sorted(recovering - carried)
         # A file whose stories another file holds is read again, after the others, when
-        # that file no longer holds them (a story moved, an archive reorganised), or is
-        # about to go: its copies then take their place. Otherwise it is unchanged.
+        # that file no longer holds them (a story moved, an archive reorganised), is
+        # about to go or is read again: its copies then take their place. Otherwise it
+        # is unchanged.
         going = set(removed)
+        # A file read again may no longer hold the story: whether it does is known once
+        # it is read, and a file waiting on it is read after it.
+        going.update(task.path for task in todo)
         for task in waiting:
             owners = catalog.conflict_owners(task.path)
             if None in owners or owners & going:
