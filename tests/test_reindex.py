@@ -735,6 +735,13 @@ def test_check_and_rollback_work_on_the_configured_index(tmp_path):
     assert (tmp_path / "nightly" / "CURRENT").read_text().strip() == "gen-000001"
     both = wiresearch("--index", tmp_path / "nightly", "check", "--config", config, env=env)
     assert both.returncode == 2 and "use one of them" in both.stderr
+    # reindex works on its configuration's index: one typed beside it is refused, not
+    # left unused while another index changes.
+    for args in (("--config", config), ()):
+        typed = wiresearch("--index", tmp_path / "other", "reindex", *args, cwd=tmp_path,
+                           env=env)
+        assert typed.returncode == 2 and "leave --index out" in typed.stderr
+    assert not (tmp_path / "other").exists()
     # $WIRESEARCH_INDEX (a shell's default for searching) gives way to --config.
     named = wiresearch("check", "--config", config,
                        env={**env, "WIRESEARCH_INDEX": str(tmp_path / "elsewhere")})

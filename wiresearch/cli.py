@@ -413,12 +413,19 @@ def similar(ctx, article_id, limit, collapse, as_json):
               help="Queue for up to SECONDS behind a running job instead of exiting.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Reader processes (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
-def reindex(config_file, full, dry_run, wait, jobs, as_json):
+@click.pass_context
+def reindex(ctx, config_file, full, dry_run, wait, jobs, as_json):
     """The nightly job: bring the configured index in line with its sources."""
     from . import reindex as job
     from .config import load_config
+    from .errors import UsageError
     from .render import report_text
 
+    if ctx.obj["index_typed"]:
+        # The configuration names the index reindex works on: a typed one would be
+        # ignored, and the run change another index than the one the user named.
+        raise UsageError("--index and the configuration each name the index: reindex "
+                         "works on the configuration's `index`; leave --index out")
     config = load_config(config_file)
     progress = Progress(enabled=not as_json and sys.stderr.isatty())
     try:
