@@ -289,6 +289,20 @@ def test_the_summary_names_pages_one_can_go_to(index):
     assert "page 50 of" not in beyond
 
 
+@pytest.mark.parametrize("name", ["_MAIN_*.toc", "*.trm", "*.pst"])
+@pytest.mark.parametrize("size", [0, 100])
+def test_a_cut_whoosh_file_is_said_to_be_damaged(tmp_path, name, size):
+    index = tmp_path / "index"
+    Archive(index).index([DATA / "bbc"])
+    [generation] = index.glob("gen-*")
+    with open(next(generation.glob(name)), "r+b") as cut:
+        cut.truncate(size)
+    result = run("search", "oil", index=index)
+    assert result.exit_code == 3, result.stderr
+    assert "damaged" in result.stderr and "rebuild it (index --full" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
 @pytest.mark.parametrize("engine, stored, segment", [
     ("whoosh", "*._stored.col", "*.pst"), ("tantivy", "*.store", "*.idx")])
 @pytest.mark.parametrize("damage", ["emptied store", "segment file gone"])

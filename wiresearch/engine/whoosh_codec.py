@@ -41,6 +41,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.system import _INT_SIZE, _LONG_SIZE, pack_long, pack_ushort, unpack_long
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ..errors import damaged
 from . import forked
 
 
@@ -113,7 +114,14 @@ class ArrayCodec(WireCodec):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
-        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        try:
+            return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        except Exception as error:
+            # W3 finds no block where the term's info says one is (a cut postings file)
+            # and raises a bare Exception: the index is damaged, not the search.
+            if not str(error).startswith("Block tag error"):
+                raise
+            raise damaged(f"the Whoosh index's postings file {dbfile}", error) from None
 
 
 # A segment's postings are written by two processes, this one and a forked helper, each

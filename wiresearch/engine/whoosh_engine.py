@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import heapq
+import pickle
 import struct
 import weakref
 import zlib
@@ -25,6 +26,7 @@ from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.reading import SegmentReader
 
 from .. import analysis, nodes, ranking
@@ -593,9 +595,16 @@ class WhooshEngine(Engine):
 
     @classmethod
     def open(cls, path: Path) -> WhooshEngine:
-        if not windex.exists_in(str(path), indexname=INDEX_NAME):
-            raise IndexNotFoundError(f"no Whoosh index in {path}")
-        return cls(windex.open_dir(str(path), indexname=INDEX_NAME))
+        try:
+            if not windex.exists_in(str(path), indexname=INDEX_NAME):
+                raise IndexNotFoundError(f"no Whoosh index in {path}")
+            return cls(windex.open_dir(str(path), indexname=INDEX_NAME))
+        # A cut or overwritten table of contents: Whoosh's reading of it fails one of
+        # these ways (IndexError: "created on a different architecture"; TypeError: an
+        # empty one).
+        except (pickle.UnpicklingError, EOFError, struct.error, ValueError, IndexError,
+                TypeError) as error:
+            raise damaged(f"the Whoosh index in {path}", error) from None
 
     def writer(self, fresh: bool = False) -> WhooshWriter:
         return WhooshWriter(self._index, fresh)
@@ -614,7 +623,8 @@ class WhooshEngine(Engine):
             if error.errno != errno.EINVAL:
                 raise
             raise damaged(f"the Whoosh index in {folder}", error) from None
-        except (ValueError, EOFError, struct.error, zlib.error) as error:
+        except (ValueError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
+                FileFormatError) as error:
             raise damaged(f"the Whoosh index in {folder}", error) from None
 
     def close(self) -> None:
