@@ -344,6 +344,15 @@ def _float32(number: float) -> float:
 _FLOAT32 = struct.Struct("f")
 
 
+def _largest_weight(weights: Sequence[float]) -> float:
+    """A block's largest weight as W3's add_posting() keeps it (before rounding; 0 when
+    none is above it) and as the block's pickled header holds it: a float where the
+    weights are frequencies given as ints (whoosh_engine.postings), as Whoosh's own
+    add_document makes them."""
+    largest = max(0, max(weights))
+    return float(largest) if largest else largest
+
+
 def _unpacked(typecode: str, data: bytes) -> array:
     values = array(typecode)
     values.frombytes(data)
@@ -372,9 +381,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._ids = array("I", docnums)
         self._weights = _float32s(weights)
         self._values = list(filter(None, values))
-        # As add_posting() keeps it: before rounding, and a float (weights may be ints,
-        # whoosh_engine.postings; the block's pickled header holds it).
-        self._maxweight = float(max(0, max(weights)))
+        self._maxweight = _largest_weight(weights)
         self._minlength, self._maxlength = None, 0
         if lengths is not None:
             known = list(filter(None, map(lengths.__getitem__, docnums)))
@@ -414,7 +421,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         (docnum, weight, value), = postings
         rounded = _float32(weight)
         length = lengths[docnum] if lengths is not None else None  # None or 0: unknown
-        info = W3TermInfo(rounded, 1, length or None, length or 0, float(max(0, weight)),
+        info = W3TermInfo(rounded, 1, length or None, length or 0, _largest_weight((weight,)),
                           docnum, docnum)
         # A format without values reads None as every posting's value.
         values = ((value,) if value else ()) if format_.fixed_value_size() != 0 else None
