@@ -212,6 +212,16 @@ def test_a_fuzzy_distance_outside_0_to_2_is_refused(text):
         parse(text)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("oil~*", "not both"), ("oil~1*", "not both"), ("oil*~", "wildcards work only"),
+    ('"oil prices"~5~', "one distance"), ('"oil prices"~~', "one distance")])
+def test_marks_that_would_be_dropped_are_refused(text, message):
+    # `oil~*` was the prefix oil* and `"oil prices"~5~` the phrase within 5: a mark
+    # the user typed was silently left out.
+    with pytest.raises(QueryError, match=message):
+        parse(text)
+
+
 def test_punctuated_word_is_a_phrase():
     node = parse("U.S.").node
     assert node.children[1] == nodes.Phrase("body", ("u", "s"), 0, 1.0)

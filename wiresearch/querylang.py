@@ -173,6 +173,8 @@ class _Lexer:
         if close == -1:
             raise self.error("unbalanced quote: this \" is never closed", start)
         slop, end = self._slop(close + 1)
+        if slop is not None and self.text.startswith("~", end):  # "a b"~5~: dropped
+            raise self.error('a phrase takes one distance: "oil prices"~3', end)
         self._emit("PHRASE", self.text[start + 1:close], start, end, slop)
 
     def _word(self) -> None:
@@ -391,6 +393,9 @@ class Parser:
             slop_marker = int(tilde.group(1)) if tilde.group(1) else -1
         if word.endswith("*") and slop_marker is None:
             stem = word.rstrip("*")
+            if "~" in stem:  # oil~* was the prefix oil*, its ~ dropped
+                raise QueryError("a word is either spelled about so (lavrov~) or a prefix "
+                                 "(export*), not both", self.text, token.start)
             if "*" in stem or "?" in stem:
                 raise QueryError("wildcards work only at the end of a word (export*)",
                                  self.text, token.start)
