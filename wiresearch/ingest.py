@@ -244,7 +244,7 @@ def _placed_id(article: Article, path: str, catalog: Catalog) -> str | None:
 def _stop_readers(executor: Executor) -> None:
     # concurrent.futures has no way to stop a call under way: its processes are told
     # to end (SIGTERM, which they die of quietly).
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+    processes = _reader_processes(executor)
     for process in processes:
         with contextlib.suppress(OSError):
             process.terminate()
@@ -332,8 +332,13 @@ def _result(executor: Executor, future):
         died = _a_reader_ended(executor)
 
 
+def _reader_processes(executor: Executor) -> list:
+    # The pool's own table (concurrent.futures has no public list of its processes).
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
 def _a_reader_ended(executor: Executor) -> bool:
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+    processes = _reader_processes(executor)
     # Ended processes' sentinels are ready; waiting on them reaps nothing.
     return bool(processes) and bool(wait([process.sentinel for process in processes],
                                          timeout=0))
