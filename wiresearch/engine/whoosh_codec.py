@@ -171,7 +171,7 @@ class ArrayFieldWriter(W3FieldWriter):
         split = _helper_split(terms)
         helper = None
         if split is not None:
-            later = terms[split:]
+            earlier, later = terms[:split], terms[split:]
             helper = forked.Helper.start(
                 lambda out: self._write_apart(schema, tables, later, out),
                 getattr(self._storage, "folder", None))
@@ -179,16 +179,16 @@ class ArrayFieldWriter(W3FieldWriter):
             if helper is None:
                 self._write_terms(schema, tables, terms)
                 return
-            self._write_terms(schema, tables, terms[:split])
+            self._write_terms(schema, tables, earlier)
             # Let go of the written postings while the helper still works: freeing the
             # pool's millions of small objects is otherwise done alone once the helper
             # is done (half a second of a Reuters-21578 build). The helper's part is
             # kept: should it fail, this process writes it.
-            for _fieldname, _btext, postings in terms[:split]:
+            for _fieldname, _btext, postings in earlier:
                 postings.clear()
             written = helper.result()
             if written is None:  # the helper failed: its part is written here
-                self._write_terms(schema, tables, terms[split:])
+                self._write_terms(schema, tables, later)
             else:
                 self._add_written(*written)
         except BaseException:
