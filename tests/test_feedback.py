@@ -147,3 +147,20 @@ def test_expansion_keeps_the_proximity_bonus(cocoa_archive):
     assert expanded.base == ranked.base
     assert expanded.extras[:len(ranked.extras)] == ranked.extras
     assert len(expanded.extras) > len(ranked.extras)
+
+
+def test_the_heaviest_words_are_those_of_the_whole_list(sample_archive):
+    """Asked for the heaviest few, weighted_terms stops looking words up early; the
+    words and weights are still the first of the whole list, ties included."""
+    searcher = sample_archive._reader()
+    _total, best = searcher.search(nodes.MatchAll(), "relevance", 0, 40)
+    stories = [hit.article for hit in best]
+    for start in range(0, 40, 10):
+        chosen = stories[start:start + 10]
+        whole = feedback.weighted_terms(searcher, chosen, min_articles=2)
+        assert len(whole) > 20
+        for limit in (1, 3, 10, 20):
+            assert feedback.weighted_terms(searcher, chosen, min_articles=2,
+                                           limit=limit) == whole[:limit]
+        one = feedback.weighted_terms(searcher, chosen[:1])
+        assert feedback.weighted_terms(searcher, chosen[:1], limit=5) == one[:5]

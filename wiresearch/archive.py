@@ -354,7 +354,7 @@ class Archive:
         if stored is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         article = stored.article
-        top = weighted_terms(searcher, [article])[:SIMILAR_TERMS]
+        top = weighted_terms(searcher, [article], limit=SIMILAR_TERMS)
         if not top:
             return Results(query=f"similar:{article_id}", total=0, page=1, limit=limit, hits=[])
         heaviest = top[0][1]

@@ -44,19 +44,22 @@ FEEDBACK_FIELDS = ("headline", "body")
 # The best matches are read this many times over, so that copies of a story, counted
 # once, still leave FEEDBACK_DOCUMENTS stories.
 COPIES_READ = 2
+# Terms are looked up in the archive this many at a time (see weighted_terms).
+LOOKUP_BATCH = 16
 
 
 def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
                    leave_out: Iterable[str] = (), leave_out_prefixes: Iterable[str] = (),
                    max_share: float | None = None, min_articles: int = 1,
-                   spellings: Counter[tuple[str, str]] | None = None
-                   ) -> list[tuple[str, float]]:
-    """The terms of `articles`' headlines and bodies, heaviest first, each weighed by
-    its count in them times its rarity in the archive's bodies (idf). Left out: stop
-    words, numbers, words of two letters, terms of `leave_out` or starting with one of
-    `leave_out_prefixes`, terms of fewer than `min_articles` of the articles, terms of
-    no more than one story's body and, with `max_share`, terms in more than that share
-    of the archive's stories. `spellings`, when given, counts each (term, word) found."""
+                   spellings: Counter[tuple[str, str]] | None = None,
+                   limit: int | None = None) -> list[tuple[str, float]]:
+    """The terms of `articles`' headlines and bodies, heaviest first (the `limit`
+    heaviest when given), each weighed by its count in them times its rarity in the
+    archive's bodies (idf). Left out: stop words, numbers, words of two letters, terms
+    of `leave_out` or starting with one of `leave_out_prefixes`, terms of fewer than
+    `min_articles` of the articles, terms of no more than one story's body and, with
+    `max_share`, terms in more than that share of the archive's stories. `spellings`,
+    when given, counts each (term, word) found."""
     left_out = set(leave_out)
     prefixes = tuple(leave_out_prefixes)
     counts: Counter[str] = Counter()
@@ -69,29 +72,38 @@ def weighted_terms(searcher: EngineSearcher, articles: Iterable[Article],
         articles_with.update(found.keys())
     candidates = [term for term in counts if articles_with[term] >= min_articles
                   and not (prefixes and term.startswith(prefixes))]
-    frequencies = searcher.term_statistics("body", candidates)
     documents = max(searcher.doc_count(), 1)
     # Frequencies count deleted stories too, so there is no cap unless one is asked for.
     most = math.inf if max_share is None else max_share * documents
-    weights = {term: counts[term] * math.log(1 + documents / (1 + frequencies[term]))
-               for term in candidates if 1 < frequencies[term] <= most}
-    return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+    # Looking a term up in the archive is most of the cost, and only the heaviest few
+    # are wanted: terms are looked up from the most counted down, until even the rarest
+    # term kept (in two stories) could not weigh as much as the last of the heaviest.
+    highest_idf = math.log(1 + documents / 3)
+    candidates.sort(key=lambda term: -counts[term])
+    weights: dict[str, float] = {}
+    for start in range(0, len(candidates), LOOKUP_BATCH):
+        batch = candidates[start:start + LOOKUP_BATCH]
+        if limit is not None and len(weights) >= limit:
+            lightest_kept = sorted(weights.values(), reverse=True)[limit - 1]
+            if counts[batch[0]] * highest_idf < lightest_kept:
+                break
+        frequencies = searcher.term_statistics("body", batch)
+        weights.update((term, counts[term] * math.log(1 + documents / (1 + frequencies[term])))
+                       for term in batch if 1 < frequencies[term] <= most)
+    return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def _terms_of(article: Article, spellings: Counter[tuple[str, str]] | None = None
               ) -> Counter[str]:
     """How often each term of the article's headline and body is used, stop words,
-    numbers and words of one or two letters left out (each distinct word stemmed once);
-    each (term, word) counted into `spellings` too when given."""
-    words = Counter(analysis.words(article.headline + " " + article.body))
-    kept = [word for word in words
+    numbers and words of one or two letters left out; each (term, word) counted into
+    `spellings` too when given. Counted word by word, in C: a story is read whole."""
+    kept = [word for word in analysis.words(article.headline + " " + article.body)
             if len(word) > 2 and word not in analysis.STOP_WORDS and not word.isdigit()]
-    found: Counter[str] = Counter()
-    for word, term in zip(kept, analysis.stems(kept), strict=True):
-        found[term] += words[word]
-        if spellings is not None:
-            spellings[term, word] += words[word]
-    return found
+    terms = analysis.stems(kept)
+    if spellings is not None:
+        spellings.update(zip(terms, kept, strict=True))
+    return Counter(terms)
 
 
 def word_query(term: str, weight: float) -> nodes.Node:
@@ -121,7 +133,7 @@ def expanded(searcher: EngineSearcher, query: nodes.Node, parsed: ParsedQuery
     top = weighted_terms(searcher, stories, leave_out=own,
                          leave_out_prefixes=parsed.prefixes, max_share=FEEDBACK_MAX_SHARE,
                          min_articles=FEEDBACK_MIN_ARTICLES,
-                         spellings=spellings)[:FEEDBACK_TERMS]
+                         spellings=spellings, limit=FEEDBACK_TERMS)
     if not top:
         return query, []
     heaviest = top[0][1]

@@ -437,6 +437,10 @@ class WhooshSearcher(EngineSearcher):
         self._evaluator = BulkEvaluator(self._searcher, weighting, compile_node)
         self._facet_arrays: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}
         self._date_orders: dict[str, tuple[list[int], list[int]]] = {}
+        # The last ranked query and its scores: a search expanded by feedback
+        # (feedback.expanded) scores its base query twice in a row, for its best matches
+        # and again with the words they give. One query's scores at most are held.
+        self._last_scores: tuple[nodes.Node, dict[int, float]] | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -461,7 +465,7 @@ class WhooshSearcher(EngineSearcher):
                 return len(live), [(docnum, 1.0) for docnum in chosen]
             if isinstance(query, nodes.Bonus):
                 return self._rescored(query, wanted, shared)
-            scores = evaluator.scores(query, shared)
+            scores = self._scores(query, shared)
             return len(scores), _best(scores, wanted)
         docs = (evaluator.live() if isinstance(query, nodes.MatchAll)
                 else evaluator.docs(query, shared))
@@ -478,11 +482,22 @@ class WhooshSearcher(EngineSearcher):
         so pages never overlap."""
         shared = {} if shared is None else shared
         self._evaluator.keep_postings(query.extras, shared)
-        scores = self._evaluator.scores(query.base, shared)
+        scores = self._scores(query.base, shared)
         window = ranking.RESCORE_WINDOW
         best = _best(scores, None if wanted is None else max(wanted, window))
         head = self._evaluator.add_scores(query.extras, best[:window], shared)
         return len(scores), (sorted(head, key=_by_score) + best[window:])[:wanted]
+
+    def _scores(self, query: nodes.Node, shared: dict) -> dict[int, float]:
+        """Every match of `query` with its score (the last query's kept, see __init__)."""
+        last = self._last_scores
+        if last is not None and last[0] == query:
+            shared[(query, True)] = last[1]  # facet counts over the query read it there
+            return last[1]
+        self._last_scores = None  # let the last scores go before making new ones
+        scores = self._evaluator.scores(query, shared)
+        self._last_scores = (query, scores)
+        return scores
 
     def _date_order(self, sort: str) -> tuple[list[int], list[int]]:
         """(every document in `sort` order, each document's place in that order), made
