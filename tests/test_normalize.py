@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+import unicodedata
 import warnings
 
 import pytest
@@ -7,6 +9,7 @@ from hypothesis import strategies as st
 
 from wiresearch.model import RawRecord
 from wiresearch.normalize import (
+    SPACE,
     clean_body,
     clean_dateline,
     clean_text,
@@ -14,6 +17,7 @@ from wiresearch.normalize import (
     normalize,
     paragraphs,
     strip_markup,
+    without_filler,
 )
 
 
@@ -28,6 +32,30 @@ def test_control_characters_entities_and_odd_spaces_are_cleaned():
     assert clean_text("a\x02b\x7fc\u00a0d\u200be") == "a b c de"
     assert clean_text("caf&eacute; &amp; <b>bar</b>", markup=True) == "café & bar"
     assert clean_text("cafe\u0301") == "café"  # NFC
+
+
+# Text rich in what cleaning looks at: runs of every kind of space, line breaks, control
+# and invisible characters, Reuters' filler in several cases, letters that change length
+# in lower case (İ) or match another letter when case is ignored (the Kelvin sign).
+odd_pieces = st.sampled_from([" ", "  ", "\t", "\u00a0", "\u2003", "\u3000", "\n", "\r\n",
+                              "\x02", "\x7f", "\u200b", "\u00ad", "a", "B", "İ", "\u212a",
+                              "Blah blah blah.", "BLAH BLAH BLAH.", "blah blah blah",
+                              "bLaH bLaH BlAh.", "."])
+odd_text = st.lists(odd_pieces, max_size=30).map("".join)
+
+
+@given(odd_text | st.text(max_size=100))
+def test_text_is_cleaned_as_the_plain_patterns_clean_it(text):
+    """clean_text and the filler's removal skip work where they can (ASCII text has no
+    invisible characters, a lone space needs no replacing, the filler is looked for as
+    plain text first): the same result as the plain patterns, written out here."""
+    expected = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    expected = re.sub(r"[\u200b-\u200d\u2060\ufeff\u00ad]", "", expected)
+    expected = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", " ", expected)
+    expected = re.sub(f"{SPACE}+", " ", expected)
+    expected = "\n".join(line.rstrip() for line in expected.split("\n")).strip("\n")
+    assert clean_text(text) == expected
+    assert without_filler(text) == re.sub(r"\s*\bBlah blah blah\.", "", text, flags=re.I)
 
 
 def test_indented_lines_start_paragraphs_and_wrapped_lines_join():
