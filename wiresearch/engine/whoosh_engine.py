@@ -16,9 +16,10 @@ import struct
 import weakref
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import columns, formats, scoring
 from whoosh import fields as wf
@@ -80,14 +81,30 @@ class WireText(wf.TEXT):
         super().__init__(analyzer=WireTokenizer(), **kwargs)
 
     def index(self, value, **kwargs):
-        if isinstance(value, Postings):
-            return value
-        return postings(value, self.format)
+        if type(value) is Postings:
+            return value.items()
+        return postings(value, self.format).items()
 
 
-class Postings(list):
-    """A text field's postings made ahead (in a reader process): WireText takes them as
-    they are, and the text itself is stored through Whoosh's `_stored_<field>`."""
+class Postings(NamedTuple):
+    """A text field's postings made ahead (in a reader process), column by column: the
+    terms, UTF-8 and joined by NUL (which no word holds), and each term's frequency,
+    weight and encoded positions. A reader sends four objects a field where it sent a
+    tuple of four for each term: pickling and unpickling them takes a fifth of the time.
+    WireText and DocumentAdder take them as they are, and the text itself is stored
+    through Whoosh's `_stored_<field>`."""
+
+    terms: bytes
+    frequencies: list[int]
+    weights: list
+    encoded: list[bytes]
+
+    def items(self) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(term, frequency, weight, encoded positions) for each term."""
+        if not self.frequencies:
+            return iter(())
+        return zip(self.terms.split(b"\0"), self.frequencies, self.weights, self.encoded,
+                   strict=True)
 
 
 _POSITIONS = formats.Positions()
@@ -96,28 +113,29 @@ _POSITIONS = formats.Positions()
 _ONE_POSITION = [_POSITIONS.encode([position]) for position in range(4096)]
 
 
-def postings(text: str, format_: formats.Format = _POSITIONS
-             ) -> list[tuple[bytes, int, float, bytes]]:
-    """(term, frequency, weight, encoded positions) for each term of `text`."""
+def postings(text: str, format_: formats.Format = _POSITIONS) -> Postings:
+    """The postings of each term of `text`."""
     positions: dict[str, list[int]] = defaultdict(list)
     for position, term in enumerate(analysis.positioned_terms(text)):
         if term is not None:
             positions[term].append(position)
-    encode = format_.encode
-    boost = format_.field_boost
+    found = list(positions.values())
+    frequencies = list(map(len, found))
     # A weight is the frequency times the field's boost: with no boost, the frequency
     # itself, a small int that Python shares, where a float is an object of 24 bytes
-    # for each posting a writer's pool holds (the segment is the same either way).
-    weigh = int if boost == 1 else boost.__mul__
-    once = _ONE_POSITION if type(format_) is formats.Positions else ()
-    one = weigh(1)
-    made = []
-    for term, found in positions.items():
-        if len(found) == 1 and found[0] < len(once):
-            made.append((term.encode("utf-8"), 1, one, once[found[0]]))
-        else:
-            made.append((term.encode("utf-8"), len(found), weigh(len(found)), encode(found)))
-    return made
+    # for each posting a writer's pool holds (the segment is the same either way). The
+    # two columns are then one list, which pickles once.
+    boost = format_.field_boost
+    weights = frequencies if boost == 1 else [boost * frequency for frequency in frequencies]
+    encode = format_.encode
+    if type(format_) is formats.Positions:
+        once = _ONE_POSITION
+        limit = len(once)
+        encoded = [once[where[0]] if len(where) == 1 and where[0] < limit else encode(where)
+                   for where in found]
+    else:
+        encoded = [encode(where) for where in found]
+    return Postings("\0".join(positions).encode("utf-8"), frequencies, weights, encoded)
 
 
 def _keyword_field() -> wf.KEYWORD:
@@ -185,10 +203,10 @@ def to_document(article: Article, cluster: str, prepared: dict | None = None,
         doc.update(date=seconds, key_oldest=seconds, key_newest=-seconds,
                    date_text=format_date(article.date), year=day[:4], month=day[:7], day=day)
     doc = {key: value for key, value in doc.items() if value != ""}
-    for name, items in (prepared or {}).items():
+    for name, made in (prepared or {}).items():
         if name in doc:
             doc["_stored_" + name] = doc[name]
-            doc[name] = Postings(items)
+            doc[name] = made
     return doc
 
 

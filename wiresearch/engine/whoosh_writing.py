@@ -92,7 +92,8 @@ def _docnum_of(posting: tuple[int, float, bytes | None]) -> int:
 
 class DocumentAdder:
     """add_document for a SegmentWriter whose pool is a TermPool. Text fields' values may
-    be their postings already (lists of the type `made_ahead`); other values are indexed
+    be their postings already (of the type `made_ahead`, whose items() are (term,
+    frequency, weight, encoded positions)); other values are indexed
     by their field, keyword values once per distinct value."""
 
     def __init__(self, schema: wf.Schema, made_ahead: type):
@@ -118,7 +119,7 @@ class DocumentAdder:
 
     def _items(self, name: str, field, how: str, value) -> list:
         if type(value) is self._made_ahead:
-            return value
+            return list(value.items())
         if how == "whole" and type(value) is str:
             return [(value.encode("utf-8"), 1, field.format.field_boost, b"")]
         if how == "known" and type(value) is str:
