@@ -24,6 +24,7 @@ from array import array
 from collections.abc import Sequence
 from itertools import accumulate
 from operator import sub
+from typing import NamedTuple
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
@@ -38,7 +39,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.compat import dumps
 from whoosh.filedb.structfile import StructFile
-from whoosh.system import _INT_SIZE, _LONG_SIZE, pack_long, pack_ushort, unpack_long
+from whoosh.system import _INT_SIZE, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..errors import damaged
@@ -130,11 +131,15 @@ class ArrayCodec(WireCodec):
 PARALLEL_POSTINGS = 500_000
 # What a term costs to write, in postings: its term info, its key, the calls.
 _TERM_COST = 4
-# The share of that cost this process takes: it also adds the helper's rows to the
-# terms file and copies its postings.
-PARENT_SHARE = 0.40
-# Where a W3 term info that is not inlined keeps the offset of its postings.
+# The share of that cost this process takes, a little under half: it also copies the
+# helper's postings and adds its rows to the terms file (laid out by the helper). With
+# it the two parts of a Reuters-21578 build's commit end within 0.01 s of each other.
+PARENT_SHARE = 0.43
+# Where a W3 term info that is not inlined keeps the offset of its postings, and how.
 _OFFSET_AT = W3TermInfo._struct.size
+_LONG = struct.Struct("!q")
+# The lengths of a key and its value before them, in the terms file (filetables).
+_ROW_LENGTHS = struct.Struct("!ii")
 
 
 class ArrayFieldWriter(W3FieldWriter):
@@ -221,34 +226,74 @@ class ArrayFieldWriter(W3FieldWriter):
             self.finish_field()
 
     def _write_apart(self, schema, tables: dict[str, list | None], terms: list,
-                     out) -> list[tuple[bytes, bytes]]:
+                     out) -> _Records:
         """In the helper: the terms' postings to `out`, as if it were the postings file
-        from its start; returns their (key, term info) rows for the terms file. It reads
-        no file: what it needs is in memory."""
+        from its start; returns their rows for the terms file. It reads no file: what
+        it needs is in memory."""
         rows: list[tuple[bytes, bytes]] = []
         # The segment's own files stay referenced: let go of, they would be flushed, and
         # what this process's copy of their buffers holds written into them again.
         self._segment_files = (self._postfile, self._tindex)
+        hashed = self._tindex.hashfn
         self._postfile = StructFile(out)
         self._tindex = _Rows(rows)
         self._write_terms(schema, tables, terms)
         self._postfile.flush()
-        return rows
+        return _Records.of(rows, hashed)
 
-    def _add_written(self, postings, rows: list[tuple[bytes, bytes]]) -> None:
+    def _add_written(self, postings, records: _Records) -> None:
         """The helper's postings appended to the postings file, and its rows, their
         postings' offsets moved by where they now begin, added to the terms file: the
-        same bytes as writing the terms here."""
+        same bytes as writing the terms here, with what the terms file's add() does for
+        each row done in bulk (the rows were laid out and their keys hashed by the
+        helper)."""
         shift = self._postfile.tell()
         with postings:
             shutil.copyfileobj(postings, self._postfile, 1 << 20)
-        add = self._tindex.add
+        laid_out = bytearray(records.laid_out)
+        for at in records.offsets_at:
+            offset, = _LONG.unpack_from(laid_out, at)
+            _LONG.pack_into(laid_out, at, offset + shift)
+        table = self._tindex  # an OrderedHashWriter
+        start = table.dbfile.tell()
+        table.dbfile.write(bytes(laid_out))
+        buckets = table.buckets
+        append_position = table.index.append
+        for hashed, where in zip(records.hashes, records.starts, strict=True):
+            position = start + where
+            append_position(position)
+            buckets[hashed & 255].append((hashed, position))
+        if records.last_key is not None:
+            table.lastkey = records.last_key
+
+
+class _Records(NamedTuple):
+    """The helper's rows for the terms file, as its add() would write them one by one:
+    laid out one after another (lengths, key, term info), where each starts, each
+    key's hash, and where in them the postings offsets are that the parent moves."""
+
+    laid_out: bytes
+    starts: array
+    hashes: array
+    offsets_at: array
+    last_key: bytes | None
+
+    @classmethod
+    def of(cls, rows: list[tuple[bytes, bytes]], hashed) -> _Records:
+        parts = []
+        starts = array("q")
+        offsets_at = array("q")
+        where = 0
         for key, info in rows:
+            starts.append(where)
             if not info[0]:  # not inlined: the offset and length of its postings
-                offset, = unpack_long(info[_OFFSET_AT:_OFFSET_AT + _LONG_SIZE])
-                info = (info[:_OFFSET_AT] + pack_long(offset + shift)
-                        + info[_OFFSET_AT + _LONG_SIZE:])
-            add(key, info)
+                offsets_at.append(where + _ROW_LENGTHS.size + len(key) + _OFFSET_AT)
+            parts.append(_ROW_LENGTHS.pack(len(key), len(info)))
+            parts.append(key)
+            parts.append(info)
+            where += _ROW_LENGTHS.size + len(key) + len(info)
+        return cls(b"".join(parts), starts, array("L", [hashed(key) for key, _ in rows]),
+                   offsets_at, rows[-1][0] if rows else None)
 
 
 class _Rows:
