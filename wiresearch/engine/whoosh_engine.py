@@ -506,11 +506,12 @@ class WhooshSearcher(EngineSearcher):
         head = self._evaluator.add_scores(query.extras, best[:window], shared)
         return len(scores), (sorted(head, key=_by_score) + best[window:])[:wanted]
 
-    def _scores(self, query: nodes.Node, shared: dict) -> dict[int, float]:
+    def _scores(self, query: nodes.Node, shared: dict | None) -> dict[int, float]:
         """Every match of `query` with its score (the last query's kept, see __init__)."""
         last = self._last_scores
         if last is not None and last[0] == query:
-            shared[(query, True)] = last[1]  # facet counts over the query read it there
+            if shared is not None:  # facet counts over the query read it there
+                shared[(query, True)] = last[1]
             return last[1]
         self._last_scores = None  # let the last scores go before making new ones
         scores = self._evaluator.scores(query, shared)
