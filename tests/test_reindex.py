@@ -215,6 +215,34 @@ def test_two_runs_started_together_exactly_one_proceeds(site):
     assert "is locked by" in loser.stderr.read()
 
 
+def test_a_run_that_finds_an_index_being_made_is_told_it_is_locked(site):
+    """Two first runs started together: the one that did not take the lock found the
+    other's first files in the index folder, before the file that says it is an index,
+    and was told to choose another folder (exit 2) instead of that it is locked."""
+    config = site / "wiresearch.toml"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time\nfrom wiresearch.indexdir import IndexDir\n"
+        f"with IndexDir({str(site / 'index')!r}).lock():\n"
+        "    print('held', flush=True)\n    time.sleep(600)\n")], stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (site / "index" / "gen-000001").mkdir()  # what a first run makes before the rest
+        blocked = wiresearch("reindex", "--config", config)
+        assert blocked.returncode == 75, blocked.stderr
+        assert "is locked by" in blocked.stderr
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # A run that finds such a folder unlocked (the first run died) still refuses it,
+    # and leaves the lock as it found it.
+    note = (site / "index" / "writer.lock").read_text()
+    refused = wiresearch("reindex", "--config", config)
+    assert refused.returncode == 2
+    assert "not a wiresearch index" in refused.stderr
+    assert (site / "index" / "writer.lock").read_text() == note
+
+
 def test_a_lock_left_by_a_killed_run_is_taken_over(site):
     config = site / "wiresearch.toml"
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -698,6 +726,12 @@ def test_an_interrupted_file_outside_the_next_runs_paths_waits_for_its_own(tmp_p
     assert reindex.check(IndexDir(index)).ok
 
 
+def _ctrl_c_as_a_terminal_gives_it() -> None:
+    # A shell that runs these tests in the background ignores Ctrl-C for them, and the
+    # programs they start inherit that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_run_and_its_readers_without_a_traceback(site):
     config = site / "wiresearch.toml"
     assert wiresearch("reindex", "--config", config).returncode == 0
@@ -711,6 +745,7 @@ def test_ctrl_c_stops_a_run_and_its_readers_without_a_traceback(site):
         [sys.executable, "-m", "wiresearch.cli", "reindex", "--config", str(config),
          "--jobs", "2"], capture_output=True, text=True, timeout=600,
         start_new_session=True,  # its own process group, as a terminal gives a command
+        preexec_fn=_ctrl_c_as_a_terminal_gives_it,
         env={**os.environ, "WIRESEARCH_FAULT": "journal-written:SIGINT",
              "WIRESEARCH_BATCH_ARTICLES": "3000"})
     assert stopped.returncode == 130

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .engine import DEFAULT_ENGINE, engine_class
@@ -156,8 +157,14 @@ class IndexDir:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
 
     def lock(self, wait: float = 0) -> WriterLock:
-        self._check_folder()
-        return WriterLock(self.path / LOCK_FILE, wait)
+        # Checked before the lock is taken, so that nothing is written into a folder of
+        # other things. A folder with the lock file may be an index another run is making
+        # this instant (its first files come before its META_FILE): that run's lock
+        # decides, and the folder is checked again once the lock is held, when no run is
+        # making it.
+        if not (self.path / LOCK_FILE).exists():
+            self._check_folder()
+        return WriterLock(self.path / LOCK_FILE, wait, check=self._check_folder)
 
     def run_lock(self, wait: float = 0, dry_run: bool = False):
         """The lock an indexing run takes: none for a dry run against a folder not made
@@ -191,9 +198,12 @@ class WriterLock:
     """One writer per index. flock() is released by the kernel when its holder dies, so a
     lock left by a killed run is simply free; the file only says who holds it."""
 
-    def __init__(self, path: Path, wait: float = 0):
+    def __init__(self, path: Path, wait: float = 0,
+                 check: Callable[[], None] | None = None):
         self.path = path
         self.wait = wait
+        # Run once the lock is held; what it raises lets the lock go and is raised.
+        self._check = check
         self._handle = None
 
     def __enter__(self) -> WriterLock:
@@ -217,6 +227,13 @@ class WriterLock:
                     raise LockedError(f"index {self.path.parent} is locked by {holder}; "
                                       "try again later or pass --wait SECONDS") from None
                 time.sleep(0.2)
+        if self._check is not None:
+            try:
+                self._check()
+            except BaseException:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                handle.close()
+                raise
         handle.seek(0)
         handle.truncate()
         started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
