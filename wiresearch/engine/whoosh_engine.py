@@ -431,6 +431,10 @@ def _by_score(item: tuple[int, float]) -> tuple[float, int]:
     return (-item[1], item[0])
 
 
+# The most matches a searcher keeps the scores of, for the next search (see _scores).
+KEPT_SCORES = 100_000
+
+
 def _best(scores: dict[int, float], wanted: int | None) -> list[tuple[int, float]]:
     """The `wanted` highest-scoring (docnum, score) pairs, ties to the lower docnum.
     The cut-off score is found with C-level comparisons; only pairs at or above it are
@@ -457,7 +461,8 @@ class WhooshSearcher(EngineSearcher):
         self._date_orders: dict[str, tuple[list[int], list[int]]] = {}
         # The last ranked query and its scores: a search expanded by feedback
         # (feedback.expanded) scores its base query twice in a row, for its best matches
-        # and again with the words they give. One query's scores at most are held.
+        # and again with the words they give. One query's scores at most are held, and
+        # only up to KEPT_SCORES matches (about 10 MB).
         self._last_scores: tuple[nodes.Node, dict[int, float]] | None = None
 
     def close(self) -> None:
@@ -515,7 +520,8 @@ class WhooshSearcher(EngineSearcher):
             return last[1]
         self._last_scores = None  # let the last scores go before making new ones
         scores = self._evaluator.scores(query, shared)
-        self._last_scores = (query, scores)
+        if len(scores) <= KEPT_SCORES:
+            self._last_scores = (query, scores)
         return scores
 
     def _date_order(self, sort: str) -> tuple[list[int], list[int]]:
