@@ -90,9 +90,9 @@ class Postings(NamedTuple):
     """A text field's postings made ahead (in a reader process), column by column: the
     terms, UTF-8 and joined by NUL (which no word holds), and each term's frequency,
     weight and encoded positions. A reader sends four objects a field where it sent a
-    tuple of four for each term: pickling and unpickling them takes a fifth of the time.
-    WireText and DocumentAdder take them as they are, and the text itself is stored
-    through Whoosh's `_stored_<field>`."""
+    tuple of four for each term: a file's results pickle and unpickle in a little over
+    half the time. WireText and DocumentAdder take them as they are, and the text itself
+    is stored through Whoosh's `_stored_<field>`."""
 
     terms: bytes
     frequencies: list[int]

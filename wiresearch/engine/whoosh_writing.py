@@ -93,8 +93,8 @@ def _docnum_of(posting: tuple[int, float, bytes | None]) -> int:
 class DocumentAdder:
     """add_document for a SegmentWriter whose pool is a TermPool. Text fields' values may
     be their postings already (of the type `made_ahead`, whose items() are (term,
-    frequency, weight, encoded positions)); other values are indexed
-    by their field, keyword values once per distinct value."""
+    frequency, weight, encoded positions)); other values are indexed by their field,
+    keyword values once per distinct value."""
 
     def __init__(self, schema: wf.Schema, made_ahead: type):
         if any(field.vector or field.separate_spelling() for _name, field in schema.items()):
