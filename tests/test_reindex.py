@@ -215,18 +215,24 @@ def test_two_runs_started_together_exactly_one_proceeds(site):
     assert "is locked by" in loser.stderr.read()
 
 
+def _holding_the_lock(index: Path) -> subprocess.Popen:
+    """Another process that holds `index`'s writer lock (until it is killed)."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time\nfrom wiresearch.indexdir import IndexDir\n"
+        f"with IndexDir({str(index)!r}).lock():\n"
+        "    print('held', flush=True)\n    time.sleep(600)\n")], stdout=subprocess.PIPE,
+        text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_a_run_that_finds_an_index_being_made_is_told_it_is_locked(site):
     """Two first runs started together: the one that did not take the lock found the
     other's first files in the index folder, before the file that says it is an index,
     and was told to choose another folder (exit 2) instead of that it is locked."""
     config = site / "wiresearch.toml"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import time\nfrom wiresearch.indexdir import IndexDir\n"
-        f"with IndexDir({str(site / 'index')!r}).lock():\n"
-        "    print('held', flush=True)\n    time.sleep(600)\n")], stdout=subprocess.PIPE,
-        text=True)
+    holder = _holding_the_lock(site / "index")
     try:
-        assert holder.stdout.readline().strip() == "held"
         (site / "index" / "gen-000001").mkdir()  # what a first run makes before the rest
         blocked = wiresearch("reindex", "--config", config)
         assert blocked.returncode == 75, blocked.stderr
@@ -245,12 +251,7 @@ def test_a_run_that_finds_an_index_being_made_is_told_it_is_locked(site):
 
 def test_a_lock_left_by_a_killed_run_is_taken_over(site):
     config = site / "wiresearch.toml"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import time\nfrom wiresearch.indexdir import IndexDir\n"
-        f"with IndexDir({str(site / 'index')!r}).lock():\n"
-        "    print('held', flush=True)\n    time.sleep(600)\n")], stdout=subprocess.PIPE,
-        text=True)
-    assert holder.stdout.readline().strip() == "held"
+    holder = _holding_the_lock(site / "index")
     assert wiresearch("reindex", "--config", config).returncode == 75
     holder.send_signal(signal.SIGKILL)
     holder.wait()
