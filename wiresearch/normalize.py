@@ -22,8 +22,9 @@ _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 # A run of spaces within a line becomes one " ". The pattern leaves a lone " " (most of
 # the text's spaces) alone rather than replace it with itself: the pass over a story
 # takes half as long.
-SPACE = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
-_SPACES = re.compile(rf" {SPACE}+|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{SPACE}*")
+_OTHER_SPACES = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+SPACE = rf"[ {_OTHER_SPACES}]"
+_SPACES = re.compile(rf" {SPACE}+|[{_OTHER_SPACES}]{SPACE}*")
 
 # Paragraphs that are not the story: agency footers and sign-offs.
 _FOOTERS = [

@@ -57,10 +57,8 @@ WORD_PATTERN = rf"[{_WORD_CLASS}]+"
 # Folded text also holds DROPPED and the stand-ins inside words.
 _FOLDED_WORD_PATTERN = (rf"[{_WORD_CLASS}\x{{{ord(DROPPED):X}}}"
                         rf"\x{{{_STAND_IN_BASE:X}}}-\x{{{_STAND_IN_END:X}}}]+")
-# ASCII text lower-cased with every character outside a word a space: tantivy's split at
-# spaces finds the words of analysis.WORD at their positions.
-_ASCII_FOLD = analysis.ASCII_WORDS
-# A word of analysis.MAX_TOKEN_BYTES or more, in ASCII text folded so.
+# A word of analysis.MAX_TOKEN_BYTES or more, in ASCII text translated by
+# analysis.ASCII_WORDS.
 _ASCII_LONG_WORD = re.compile(rf"[^ ]{{{analysis.MAX_TOKEN_BYTES}}}")
 
 
@@ -105,7 +103,9 @@ def indexed_text(text: str) -> str:
     """`text` as the index is given it: its words lower-cased, folded, dropped ones
     marked, spaces between them, every word where analysis.tokens() puts it."""
     if text.isascii():
-        folded = text.translate(_ASCII_FOLD)
+        # Lower-cased, every character outside a word a space: tantivy's split at spaces
+        # finds the words of analysis.WORD at their positions.
+        folded = text.translate(analysis.ASCII_WORDS)
         if not _ASCII_LONG_WORD.search(folded):
             return folded
         longest = analysis.MAX_TOKEN_BYTES
