@@ -28,21 +28,32 @@ class TermPool:
     the runs back at commit: a third of the time of a build. Here postings are
     appended to their term's list as documents arrive (so each list is already in
     document order) and only the terms are sorted at commit. The writer starts a new
-    segment before the pool outgrows its memory budget (see WhooshWriter)."""
+    segment before the pool outgrows its memory budget (see WhooshWriter).
+
+    Terms are kept by field, then by text: a lookup builds and hashes no (field, text)
+    key, and sorting a field's texts compares bytes, not tuples (sorting and listing a
+    Reuters-21578 segment's terms, which the commit does alone before its helper
+    starts, takes about half the time)."""
 
     def __init__(self):
-        self.terms: dict[tuple[str, bytes], list[tuple[int, float, bytes | None]]] = {}
-        self.fieldnames: set[str] = set()
+        self.terms: dict[str, dict[bytes, list[tuple[int, float, bytes | None]]]] = {}
         self.postings = 0
         self._ordered = True
         self._last_docnum = -1
 
+    def field_terms(self, fieldname: str) -> dict[bytes, list]:
+        """The field's postings lists by term text, for adding to them."""
+        field_terms = self.terms.get(fieldname)
+        if field_terms is None:
+            field_terms = self.terms[fieldname] = {}
+        return field_terms
+
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, text, docnum, weight, value = item
-        postings = self.terms.get((fieldname, text))
+        field_terms = self.field_terms(fieldname)
+        postings = field_terms.get(text)
         if postings is None:
-            self.terms[(fieldname, text)] = postings = []
-            self.fieldnames.add(fieldname)
+            field_terms[text] = postings = []
         postings.append((docnum, weight, value))
         self.postings += 1
         self.note_docnum(docnum)
@@ -58,14 +69,16 @@ class TermPool:
     def iter_postings(self) -> _PooledPostings:
         return _PooledPostings(self)
 
-    def by_term(self):
+    def by_term(self) -> list[tuple[str, bytes, list[tuple[int, float, bytes | None]]]]:
         """(fieldname, text, [(docnum, weight, value), ...]) for each term, in order."""
-        for key in sorted(self.terms):
-            fieldname, text = key
-            postings = self.terms[key]
-            if not self._ordered:
+        terms = []
+        for fieldname in sorted(self.terms):
+            field_terms = self.terms[fieldname]
+            terms += [(fieldname, text, field_terms[text]) for text in sorted(field_terms)]
+        if not self._ordered:
+            for _fieldname, _text, postings in terms:
                 postings.sort(key=_docnum_of)
-            yield fieldname, text, postings
+        return terms
 
     def cleanup(self) -> None:
         self.terms = {}
@@ -137,7 +150,6 @@ class DocumentAdder:
         perdoc = writer.perdocwriter
         docnum = writer.docnum
         pool = writer.pool
-        terms = pool.terms
         added = 0
         perdoc.start_doc(docnum)
         try:
@@ -152,13 +164,13 @@ class DocumentAdder:
                 length = 0
                 if indexed:
                     items = self._items(name, field, how, value)
+                    field_terms = pool.field_terms(name)
                     for text, frequency, weight, encoded in items:
                         if scorable:
                             length += frequency
-                        postings = terms.get((name, text))
+                        postings = field_terms.get(text)
                         if postings is None:
-                            terms[(name, text)] = postings = []
-                            pool.fieldnames.add(name)
+                            field_terms[text] = postings = []
                         postings.append((docnum, weight, encoded))
                     added += len(items)
                 shown = document.get("_stored_" + name, value)
