@@ -10,13 +10,20 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.codec.whoosh3 import W3PerDocReader, W3TermInfo
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import HashReader, OrderedHashWriter
 
 from tests.conftest import DATA
 from wiresearch import Archive
 from wiresearch.engine import whoosh_engine
-from wiresearch.engine.whoosh_codec import ArrayCodec, WireCodec, _block_ids
+from wiresearch.engine.whoosh_codec import (
+    ArrayCodec,
+    WireCodec,
+    _block_ids,
+    _LengthCachingReader,
+    _TermsFileWriter,
+)
 
 WEIGHTS = st.one_of(
     st.just(1.0),
@@ -166,3 +173,47 @@ def test_segments_of_w3_blocks_open_and_answer_as_before(tmp_path, monkeypatch):
     assert _codecs(fresh) == {ArrayCodec}
     assert answers == _answers(fresh)
     fresh.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=12), max_size=700, unique=True),
+       st.binary(max_size=20))
+def test_the_terms_file_holds_the_bytes_whooshs_writer_writes(keys, info):
+    """The terms file's hash tables, written by _TermsFileWriter, are Whoosh's: any
+    number of keys (none, a bucket's worth that collide, hundreds)."""
+    keys.sort()
+    written = []
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in (OrderedHashWriter, _TermsFileWriter):
+            storage = FileStorage(folder)
+            writer = OrderedHashWriter(storage.create_file(kind.__name__))
+            writer.__class__ = kind  # as ArrayFieldWriter gets its own, once created
+            for key in keys:
+                writer.add(key, info + key)
+            writer.close()
+            written.append(storage.open_file(kind.__name__).read())
+            reader = HashReader.open(storage, kind.__name__)
+            assert all(reader[key] == info + key for key in keys)
+            reader.close()
+    assert written[0] == written[1]
+
+
+def test_length_tables_read_whooshs_lengths(tmp_path):
+    """A segment's field lengths, read in one piece, are those Whoosh reads one by one."""
+    archive = Archive(tmp_path / "index")
+    archive.index([DATA / "reuters21578"], engine="whoosh")
+    reader = archive._reader()._reader
+    for leaf, _offset in reader.leaf_readers():
+        perdoc = leaf._perdoc
+        assert isinstance(perdoc, _LengthCachingReader)
+        stock = W3PerDocReader(leaf._storage, leaf.segment())
+        for field in ("headline", "body", "dateline", "no such field"):
+            table = perdoc.field_lengths(field)
+            expected = [stock.doc_field_length(docnum, field, None) or None
+                        for docnum in range(leaf.doc_count_all())]
+            if field == "no such field":
+                assert table is None
+            else:
+                assert table == expected and any(table)
+        stock.close()
+    archive.close()

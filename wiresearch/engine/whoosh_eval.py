@@ -12,7 +12,6 @@ prefixes, fuzzy terms, date ranges) is handed to Whoosh for that subtree only.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_left
 from itertools import accumulate, repeat
@@ -26,6 +25,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .. import nodes, ranking
+from .whoosh_codec import read_column
 
 # The key in a request's `shared` dict of the (field, word) pairs whose postings it keeps.
 _KEPT_WORDS = "kept words"
@@ -73,7 +73,7 @@ class BulkEvaluator:
             values: list = []
             for leaf, _offset in self._leaves:
                 if leaf.has_column(name):
-                    values.extend(_read_column(leaf.column_reader(name)))
+                    values.extend(read_column(leaf.column_reader(name)))
                 else:
                     values.extend([None] * leaf.doc_count_all())
             self._columns[name] = values
@@ -475,7 +475,7 @@ class BulkEvaluator:
                     table.extend(max(1, leaf.doc_field_length(d, field, 1) or 1)
                                  for d in range(leaf.doc_count_all()))
                 else:
-                    table.extend(map(decoded.__getitem__, _read_column(reader)))
+                    table.extend(map(decoded.__getitem__, read_column(reader)))
             self._lengths[field] = table
         return self._lengths[field]
 
@@ -618,23 +618,6 @@ def _move_to(matcher, target: int) -> bool:
     if matcher.is_active() and matcher.id() < target:
         matcher.skip_to(target)
     return matcher.is_active() and matcher.id() == target
-
-
-def _read_column(reader) -> list:
-    """Every value of a Whoosh column. Fixed-size numeric columns are one read of the
-    raw bytes (Whoosh's own iteration reads them value by value); others are iterated."""
-    fixed = getattr(reader, "_fixedlen", None)
-    typecode = getattr(reader, "_typecode", None)
-    if fixed is None or typecode is None or not hasattr(reader, "_dbfile"):
-        return list(reader)
-    stored = reader._count
-    values = array(typecode)
-    values.frombytes(reader._dbfile.get(reader._basepos, stored * fixed))
-    if sys.byteorder == "little" and values.itemsize > 1:
-        values.byteswap()  # Whoosh packs numbers big-endian
-    result = values.tolist()
-    result.extend([reader._default] * (reader._doccount - stored))
-    return result
 
 
 def _blocks(matcher, offset: int, with_values: bool = False):
