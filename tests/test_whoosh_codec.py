@@ -80,7 +80,9 @@ def test_blocks_give_back_every_posting(postings, with_values, compression, data
         bulkfile = storage.create_file("bulk")
         bulk = codec.postings_writer(bulkfile)
         bulk.start_postings(field_format, W3TermInfo())
-        bulk.add_postings(list(zip(ids, weights, values, strict=True)),
+        # (flat, as the pool holds them: document, weight, value, document...)
+        flat = list(itertools.chain.from_iterable(zip(ids, weights, values, strict=True)))
+        bulk.add_postings(flat,
                           [docnum % 50 or None for docnum in range(ids[-1] + 1)])
         bulk_info = bulk.finish_postings()
         bulkfile.close()

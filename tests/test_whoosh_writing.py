@@ -272,3 +272,20 @@ def test_a_fields_postings_weigh_by_frequency_in_ints_a_pool_need_not_hold_per_p
     assert {type(weight) for _term, _frequency, weight, _value in made} == {int}
     boosted = whoosh_engine.postings("oil oil", formats.Positions(field_boost=1.5)).items()
     assert [weight for _term, _frequency, weight, _value in boosted] == [3.0]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["body", "headline"]), st.sampled_from([b"a", b"b"]),
+                          st.integers(0, 50), st.integers(1, 9)), max_size=40))
+def test_a_pool_gives_each_terms_postings_in_term_and_document_order(added):
+    """Postings may reach the pool out of document order (copied from merged segments):
+    each term's come back in document order all the same, the terms in order."""
+    pool = TermPool()
+    for fieldname, text, docnum, weight in added:
+        pool.add((fieldname, text, docnum, weight, None))
+    expected = defaultdict(list)
+    for fieldname, text, docnum, weight in added:
+        expected[(fieldname, text)].append((docnum, weight, None))
+    given_back = list(pool.iter_postings())
+    assert given_back == [(fieldname, text, *posting) for (fieldname, text), postings
+                          in sorted(expected.items())
+                          for posting in sorted(postings, key=lambda each: each[0])]

@@ -45,6 +45,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..errors import damaged
 from . import forked
+from .whoosh_writing import POSTING_ITEMS
 
 
 class _LengthCachingReader(W3PerDocReader):
@@ -243,7 +244,7 @@ class ArrayFieldWriter(W3FieldWriter):
                 table = tables[fieldname]
                 current = fieldname
             postwriter = self._postwriter
-            if len(postings) == 1:
+            if len(postings) == POSTING_ITEMS:
                 info = postwriter.inlined_term(self._format, postings, table)
             elif postwriter.fits_one_block(postings):
                 info = postwriter.write_one_block_term(self._format, postings, table)
@@ -365,7 +366,8 @@ def _helper_split(terms: list) -> int | None:
     """Where to cut a segment's terms (in order) so that this process's part (the first,
     PARENT_SHARE of the cost) and the helper's take about as long, or None when the
     segment is too small for a helper to pay (or none can run)."""
-    costs = [len(postings) + _TERM_COST for _fieldname, _btext, postings in terms]
+    costs = [len(postings) // POSTING_ITEMS + _TERM_COST
+             for _fieldname, _btext, postings in terms]
     total = sum(costs)
     if total - _TERM_COST * len(terms) < PARALLEL_POSTINGS or not forked.available():
         return None
@@ -465,22 +467,24 @@ def _unpacked(typecode: str, data: bytes) -> array:
 
 
 class ArrayPostingsWriter(W3PostingsWriter):
-    def add_postings(self, postings: list[tuple[int, float, bytes | None]],
-                     lengths: list | None) -> None:
-        """A whole term's postings, (document, weight, value) in document order, a
-        block at a time instead of one add_posting() each. `lengths` gives each
-        document's length of the field (None or 0 where unknown). The last block stays
-        buffered for finish_postings(), as add_posting() leaves it."""
-        limit = self._blocklimit
-        for start in range(0, len(postings), limit):
-            self._buffer(postings[start:start + limit], lengths)
-            if start + limit < len(postings):
+    def add_postings(self, postings: list, lengths: list | None) -> None:
+        """A whole term's postings, in document order and flat as a pool holds them
+        (whoosh_writing.TermPool: document, weight, value, document...), a block at a
+        time instead of one add_posting() each. `lengths` gives each document's length
+        of the field (None or 0 where unknown). The last block stays buffered for
+        finish_postings(), as add_posting() leaves it."""
+        step = self._blocklimit * POSTING_ITEMS
+        for start in range(0, len(postings), step):
+            self._buffer(postings[start:start + step], lengths)
+            if start + step < len(postings):
                 self._write_block()
 
-    def _buffer(self, postings: list[tuple[int, float, bytes | None]],
-                lengths: list | None) -> None:
-        """One block's postings into the buffer, with the statistics add_posting() keeps."""
-        docnums, weights, values = zip(*postings, strict=True)
+    def _buffer(self, postings: list, lengths: list | None) -> None:
+        """One block's postings (flat) into the buffer, with the statistics
+        add_posting() keeps."""
+        if len(postings) % POSTING_ITEMS:
+            raise ValueError("a flat posting list whose length is not a multiple of 3")
+        docnums, weights, values = postings[0::3], postings[1::3], postings[2::3]
         self._ids = array("I", docnums)
         self._weights = _float32s(weights)
         self._values = list(filter(None, values))
@@ -494,10 +498,9 @@ class ArrayPostingsWriter(W3PostingsWriter):
     def fits_one_block(self, postings: list) -> bool:
         """Whether a term's postings are written as one block (neither inlined in its
         term info nor spread over several)."""
-        return self._inlinelimit <= len(postings) <= self._blocklimit
+        return self._inlinelimit <= len(postings) // POSTING_ITEMS <= self._blocklimit
 
-    def write_one_block_term(self, format_, postings: list[tuple[int, float, bytes | None]],
-                             lengths: list | None) -> bytes:
+    def write_one_block_term(self, format_, postings: list, lengths: list | None) -> bytes:
         """Writes a term whose postings fit one block (fits_one_block) and returns its
         term info's bytes: what start_postings(), add_postings() and finish_postings()
         write and return, without the TermInfo kept up block by block. Most terms of
@@ -512,8 +515,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         info.set_extent(start, postfile.tell() - start)
         return info.to_bytes()
 
-    def inlined_term(self, format_, postings: list[tuple[int, float, bytes | None]],
-                     lengths: list | None) -> bytes:
+    def inlined_term(self, format_, postings: list, lengths: list | None) -> bytes:
         """The term info's bytes of a term with one posting, which it holds itself
         (W3's inlined postings; Whoosh's own writer never inlines, its code for it
         calls a method that does not exist). Nothing goes to the postings file: a
@@ -521,7 +523,7 @@ class ArrayPostingsWriter(W3PostingsWriter):
         and reading them no seek. The term info is what _buffered_term_info() makes of
         a block of one posting, without the block."""
         self._format = format_
-        (docnum, weight, value), = postings
+        docnum, weight, value = postings
         rounded = _float32(weight)
         length = lengths[docnum] if lengths is not None else None  # None or 0: unknown
         info = W3TermInfo(rounded, 1, length or None, length or 0, _largest_weight((weight,)),
