@@ -516,8 +516,8 @@ class WhooshSearcher(EngineSearcher):
         """Every match of `query` with its score (the last query's kept, see __init__)."""
         last = self._last_scores
         if last is not None and last[0] == query:
-            if shared is not None:  # facet counts over the query read it there
-                shared[(query, True)] = last[1]
+            if shared is not None:
+                self._evaluator.reuse_scores(query, last[1], shared)
             return last[1]
         self._last_scores = None  # let the last scores go before making new ones
         scores = self._evaluator.scores(query, shared)

@@ -60,6 +60,11 @@ class BulkEvaluator:
         """Every matching live document with its score."""
         return self._evaluated(node, True, {} if shared is None else shared)
 
+    def reuse_scores(self, node: nodes.Node, scores: dict[int, float], shared: dict) -> None:
+        """`scores`, as scores() gave them for `node` earlier, taken as this request's
+        evaluation of `node` (facet counts over the query read them there)."""
+        shared[(node, True)] = scores
+
     def docs(self, node: nodes.Node, shared: dict | None = None) -> set[int] | dict:
         """Every matching live document (a set, or the keys of a scored result)."""
         shared = {} if shared is None else shared
