@@ -6,12 +6,15 @@ import re
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA, write_articles
 from wiresearch import Archive, SearchRequest
 from wiresearch.archive import RECENT_POOL
 from wiresearch.errors import ArticleNotFoundError, QueryError, UsageError
 from wiresearch.model import Hit
+from wiresearch.query import build_plan
 
 RAW = (DATA / "reuters21578" / "reut2-000.sgm").read_text("latin-1")
 RAW_RECORDS = re.findall(r"<REUTERS\b.*?</REUTERS>", RAW, re.S)
@@ -520,3 +523,67 @@ def test_a_phrase_around_a_word_too_long_to_index_finds_its_story(tmp_path, engi
     assert [hit.id for hit in archive.search(f'"crude {long_word} oil prices"').hits] == [
         "json:3"]
     assert archive.search(f'"crude {long_word} gas prices"').total == 0
+
+
+COMPOUND_STORIES = [
+    ("1", "Soyoil exports rise", "Argentine soyoil shipments grew in March."),
+    ("2", "Soy oil prices", "Soy oil prices rose on the Chicago board."),
+    ("3", "Palm oil output", "Malaysian palm oil output fell."),
+    ("4", "Dollar view", "They told us the dollar would fall."),
+    ("5", "U.S. dollar rises", "The U.S. dollar rose against the yen."),
+    ("6", "Petrochemicals plant", "A new petrochemicals plant opened in Jubail."),
+    ("7", "Soybeans", "Soybean crushers bought more beans."),
+]
+
+
+@pytest.fixture
+def compound_archive(tmp_path, engine_name) -> Archive:
+    archive = Archive(tmp_path / "index")
+    archive.index([write_articles(tmp_path / "wire", COMPOUND_STORIES)], engine=engine_name)
+    yield archive
+    archive.close()
+
+
+def found(archive, query):
+    return sorted(hit.id.removeprefix("json:") for hit in archive.search(query).hits)
+
+
+def test_neighbouring_words_find_stories_that_write_them_as_one(compound_archive):
+    assert found(compound_archive, "soy oil") == ["1", "2"]
+    assert found(compound_archive, "petro-chemicals") == ["6"]
+    hit = next(hit for hit in compound_archive.search("soy oil").hits if hit.id == "json:1")
+    assert "<mark>soyoil</mark>" in hit.snippet.lower()
+    # A story that writes the compound ranks above one with only one of its words.
+    ranked = [hit.id for hit in compound_archive.search("soy OR oil").hits]
+    assert ranked.index("json:1") < ranked.index("json:3")
+
+
+def test_quoted_phrases_and_initials_are_not_joined(compound_archive):
+    assert found(compound_archive, '"soy oil"') == ["2"]
+    assert found(compound_archive, "U.S. dollar") == ["5"]  # not the "us" of story 4
+    # A word the archive does not hold joined ("soybeanscrush") changes nothing.
+    assert found(compound_archive, "soybeans crushers") == ["7"]
+
+
+@pytest.fixture(scope="module")
+def compound_whoosh_archive(tmp_path_factory) -> Archive:
+    folder = tmp_path_factory.mktemp("compounds")
+    archive = Archive(folder / "index")
+    archive.index([write_articles(folder / "wire", COMPOUND_STORIES)])
+    yield archive
+    archive.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["soy", "oil", "soy oil", "soy OR oil", "palm", "OR", "AND",
+                                 "-", "(", ")", "u s", "petro-chemicals", "dollar", "plant",
+                                 '"soy oil"', "soybeans"]), min_size=1, max_size=8))
+def test_compounds_only_add_matches(compound_whoosh_archive, parts):
+    request = SearchRequest(query=" ".join(parts))
+    try:
+        joined = compound_whoosh_archive._plan(request).node()
+    except UsageError:
+        return
+    searcher = compound_whoosh_archive._reader()
+    alone = build_plan(request, compound_whoosh_archive._resolve).node()
+    assert set(searcher.ids(alone)) <= set(searcher.ids(joined))

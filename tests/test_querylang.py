@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from wiresearch import nodes
 from wiresearch.dates import epoch_seconds
 from wiresearch.errors import QueryError, UsageError
-from wiresearch.querylang import MAX_QUERY_LENGTH, parse
+from wiresearch.querylang import MAX_COMPOUNDS, MAX_QUERY_LENGTH, parse
 from wiresearch.ranking import FIELD_WEIGHTS
 
 
@@ -319,3 +319,77 @@ def test_parser_takes_any_string(text):
                                  "date:[1987 TO 1988]", "headline:", "*"]), max_size=12))
 def test_parser_takes_any_mix_of_operators(parts):
     test_parser_takes_any_string.hypothesis.inner_test(" ".join(parts))
+
+
+# Compounds: neighbouring words also match the one word they make
+
+def compound(text, words=2):
+    return across(lambda name, weight: nodes.Term(name, text, weight * words))
+
+
+def held(*terms):
+    return set(terms).__contains__
+
+
+def test_two_neighbouring_words_also_match_the_word_they_make_where_it_is_held():
+    both = nodes.And((term("soy"), term("oil")))
+    parsed = parse("soy oil", holds_term=held("soyoil"))
+    assert parsed.node == nodes.Or((both, compound("soyoil")))
+    assert "soyoil" in parsed.terms  # snippets mark it
+    # Not held, or nothing to ask: the words alone.
+    assert parse("soy oil", holds_term=held("palmoil")).node == both
+    assert parse("soy oil").node == both
+
+
+def test_a_compound_takes_the_place_of_its_two_words_among_the_others():
+    parsed = parse("tokyo stock market -bonds", holds_term=held("stockmarket"))
+    tokyo, stock, market, bonds = (term(w) for w in ("tokyo", "stock", "market", "bond"))
+    assert parsed.node == nodes.Or((
+        nodes.And((tokyo, stock, market, nodes.Not(bonds))),
+        nodes.And((tokyo, compound("stockmarket"), nodes.Not(bonds)))))
+
+
+def test_an_or_list_gets_its_compounds_as_options_beside_its_words():
+    parsed = parse("soy OR oil", holds_term=held("soyoil"))
+    assert parsed.node == nodes.Or((nodes.Or((term("soy"), term("oil"))),
+                                    compound("soyoil")))
+
+
+def test_a_hyphenated_word_is_also_the_word_without_its_hyphen():
+    phrase = across(lambda name, weight: nodes.Phrase(name, ("petro", "chemic"), 0, weight))
+    parsed = parse("Petro-Chemicals", holds_term=held("petrochem"))
+    assert parsed.node == nodes.Or((phrase, compound("petrochem")))
+    assert parse("co-op-erative", holds_term=held("cooper")).node == nodes.Or((
+        across(lambda name, weight: nodes.Phrase(name, ("co", "op", "erat"), 0, weight)),
+        compound("cooper", 3)))
+
+
+@pytest.mark.parametrize("text", [
+    '"soy oil"',            # a quoted phrase is exact
+    "U.S.", "u s dollar",   # initials: "us" is another word
+    "soy -oil", "-soy oil", "soy* oil", "soy~ oil", "headline:soy oil",
+    "soy (oil)", "(soy) oil",  # not neighbours in one list
+    "3 4", "g-20", "soy/oil", "oil's price",
+])
+def test_words_that_are_not_joined(text):
+    assert parse(text, holds_term=lambda held_term: True).node == parse(text).node
+
+
+def test_a_query_gets_at_most_max_compounds():
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    parsed = parse(" ".join(words), holds_term=lambda held_term: True)
+    assert isinstance(parsed.node, nodes.Or)
+    assert len(parsed.node.children) == 1 + MAX_COMPOUNDS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(['"', "(", ")", "OR", "AND", "NOT", "-", "soy", "oil",
+                                 "palm", "u", "s", "the", "soy-oil", "oil*", "headline:",
+                                 "3", "~"]), max_size=12))
+def test_parser_takes_any_mix_with_compounds(parts):
+    try:
+        parsed = parse(" ".join(parts), holds_term=lambda held_term: True)
+    except UsageError as error:
+        assert str(error)
+        return
+    assert isinstance(parsed.node, nodes.Node)

@@ -39,6 +39,9 @@ SUGGEST_BELOW = 5
 # Did you mean counts a word's stories exactly (not as the engine's statistics, which
 # include replaced stories) below this many; above, the engine's figure is near enough.
 LIVE_COUNT_BELOW = 1000
+# A compound of two query words ("soyoil") is looked for where a story writes it in one
+# of these (the query language, querylang.py); a dateline's place names make none.
+COMPOUND_FIELDS = ("body", "headline")
 # Recency re-ranks this many of the best matches; the rest follow in relevance order.
 RECENT_POOL = 1000
 SIMILAR_TERMS = 25
@@ -129,6 +132,14 @@ class Archive:
     def _words_starting(self, prefix: str) -> list[str]:
         return self._catalog_reader().words_starting(prefix)
 
+    def _holds_term(self, term: str) -> bool:
+        searcher = self._reader()
+        return any(searcher.doc_frequency(name, term) for name in COMPOUND_FIELDS)
+
+    def _plan(self, request: SearchRequest) -> Plan:
+        """The request's node trees, the query parsed with what this archive holds."""
+        return build_plan(request, self._resolve, self._words_starting, self._holds_term)
+
     def _resolve(self, field_name: str, value: str) -> tuple[str, ...]:
         """A source or topic as the index spells it: `reuters` -> `Reuters`, and every
         spelling of it the index holds (one feed's `REUTERS` too; `economy  business and
@@ -197,7 +208,7 @@ class Archive:
     def run(self, request: SearchRequest) -> Results:
         request.validate()
         searcher = self._reader()
-        plan = build_plan(request, self._resolve, self._words_starting)
+        plan = self._plan(request)
         ranked = request.sort == "relevance"
         query = plan.node(ranked=ranked)
         added: list[str] = []
@@ -329,8 +340,7 @@ class Archive:
                                      choices)
         if suggestion is None or suggestion == request.query:
             return None
-        corrected = build_plan(SearchRequest(**{**request.__dict__, "query": suggestion}),
-                               self._resolve, self._words_starting)
+        corrected = self._plan(SearchRequest(**{**request.__dict__, "query": suggestion}))
         return suggestion if searcher.count(corrected.node()) > total else None
 
     def get(self, article_id: str) -> Article:
@@ -389,7 +399,7 @@ class Archive:
                                 topics=_several(topics), date_from=date_from, date_to=date_to)
         request.validate()
         searcher = self._reader()
-        node = build_plan(request, self._resolve, self._words_starting).node()
+        node = self._plan(request).node()
         total = searcher.count(node)
         field_name = {"day": "day", "week": "day", "month": "month", "year": "year"}[by]
         counts = searcher.facet_counts(node, field_name)
@@ -419,8 +429,7 @@ class Archive:
                                 sort=sort, recent=recent)
         request.validate()
         searcher = self._reader()
-        node = build_plan(request, self._resolve,
-                          self._words_starting).node(ranked=sort == "relevance")
+        node = self._plan(request).node(ranked=sort == "relevance")
         hits = searcher.iter_hits(node, sort)
         if recent is not None:
             # As search pages: the first RECENT_POOL re-ranked, the rest after them.

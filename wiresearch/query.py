@@ -12,6 +12,7 @@ from .engine import SORTS
 from .errors import UsageError
 from .facets import facet_named
 from .querylang import (
+    HoldsTerm,
     ParsedQuery,
     ValueResolver,
     WordsStarting,
@@ -161,8 +162,9 @@ class Plan:
 
 
 def build_plan(request: SearchRequest, resolve: ValueResolver,
-               words_starting: WordsStarting | None = None) -> Plan:
-    plan = Plan(parse(request.query, resolve, words_starting))
+               words_starting: WordsStarting | None = None,
+               holds_term: HoldsTerm | None = None) -> Plan:
+    plan = Plan(parse(request.query, resolve, words_starting, holds_term))
     if request.countries:
         plan.filters["country"] = any_of("country", [resolve_country(c)
                                                      for c in request.countries])

@@ -7,16 +7,24 @@ engine-neutral tree of nodes.py.
     -rain, NOT rain         without the word
     "oil prices"            the exact phrase;  "oil prices"~3  within 3 words, in order
     export*                 words starting with export;  lavrov~  spelled about so
+    soy oil, petro-chemicals   also written as one word: soyoil, petrochemicals
     (a OR b) c              grouping
     headline: body: dateline: country: region: source: topic:    one field
     date:1987-03  date:[1987-03-01 TO 1987-03-15]  date:>2017-01-01  date:<=1987-04
 
 Words are analyzed like the index (analysis.py): case, accents and endings do not
 matter. Common words (the, of, ...) are dropped outside quotes.
+
+Wire copy writes many pairs of words both ways: "soy oil" and "soyoil", "take-over" and
+"takeover", "petro-chemicals" and "petrochemicals". Two neighbouring words of a query
+(in one AND or OR list, or joined by a hyphen in one typed word) also match the one word
+they make, where the archive holds it: `soy oil` is `(soy oil) OR soyoil`. Quoted
+phrases stay exact, and initials are not joined: `U.S.` is never `us`.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +94,15 @@ ValueResolver = Callable[[str, str], tuple[str, ...]]
 WordsStarting = Callable[[str], list[str]]
 # Shorter prefixes are not looked up: their words' stems start with them.
 MIN_EXPANDED_PREFIX = 4
+# Whether the archive holds a term in a text field: a compound ("soyoil") is looked for
+# only where some story writes it.
+HoldsTerm = Callable[[str], bool]
+# Words joined into a compound have at least this many letters: initials joined ("U.S.",
+# "S&P") make other words ("us", "sp").
+MIN_COMPOUND_PART = 2
+# Each compound found adds an alternative to its list (an AND of all its words but the
+# two joined): a query gets at most this many.
+MAX_COMPOUNDS = 4
 
 
 def any_of(field_name: str, values) -> nodes.Node:
@@ -231,9 +248,11 @@ class Parser:
     through places.py."""
 
     def __init__(self, resolve: ValueResolver = default_resolver,
-                 words_starting: WordsStarting | None = None):
+                 words_starting: WordsStarting | None = None,
+                 holds_term: HoldsTerm | None = None):
         self.resolve = resolve
         self.words_starting = words_starting
+        self.holds_term = holds_term
 
     def parse(self, text: str | None) -> ParsedQuery:
         text = text or ""
@@ -253,6 +272,7 @@ class Parser:
         self.clauses = 0
         self.depth = 0
         self.fuzzy_words = 0
+        self.compounds = 0
         node = self._conjunction()
         if self.index < len(self.tokens):
             token = self.tokens[self.index]
@@ -278,6 +298,8 @@ class Parser:
     def _conjunction(self, fields: tuple[str, ...] | None = None
                      ) -> nodes.Node | None:
         parts: list[nodes.Node | None] = []
+        # The folded word of each part that is one plain word (None for the others).
+        words: list[str | None] = []
         while True:
             token = self._peek()
             if token is None or token.kind == "RPAREN":
@@ -290,32 +312,84 @@ class Parser:
                     raise QueryError("AND needs something on its right", self.text,
                                      token.start)
                 continue
+            start = self.index
             parts.append(self._disjunction(fields))
+            words.append(self._plain_word(start))
         present = [part for part in parts if part is not None]
         if not present:
             return None  # "()", or only words no index holds: nothing to look for
-        return nodes.conjoin(*present) if len(present) > 1 or isinstance(
+        node = nodes.conjoin(*present) if len(present) > 1 or isinstance(
             present[0], nodes.Not) else present[0]
+        # Each compound of two neighbours, in their place among the others.
+        alternatives = [nodes.conjoin(*(part for part in (*parts[:at], compound,
+                                                          *parts[at + 2:])
+                                        if part is not None))
+                        for at, compound in self._compounds(words, fields)]
+        return nodes.Or((node, *alternatives)) if alternatives else node
 
     def _disjunction(self, fields) -> nodes.Node | None:
         token = self._peek()
         if token is not None and token.kind == "OR":
             raise QueryError("OR needs something on its left", self.text, token.start)
+        start = self.index
         options = [self._unary(fields)]
+        words = [self._plain_word(start)]
         while self._peek() is not None and self._peek().kind == "OR":
             operator = self._take()
             following = self._peek()
             if following is None or following.kind in ("RPAREN", "OR", "AND"):
                 raise QueryError("OR needs something on its right", self.text,
                                  operator.start)
+            start = self.index
             options.append(self._unary(fields))
+            words.append(self._plain_word(start))
         present = [option for option in options if option is not None]
         if not present:
             return None
         if any(isinstance(option, nodes.Not) for option in present) and len(present) > 1:
             present = [nodes.conjoin(nodes.MatchAll(), option)
                        if isinstance(option, nodes.Not) else option for option in present]
-        return present[0] if len(present) == 1 else nodes.Or(tuple(present))
+        node = present[0] if len(present) == 1 else nodes.Or(tuple(present))
+        # Compounds as options of their own, beside (not among) the words: ranking's
+        # proximity bonus pairs neighbouring words of an OR, and a compound is no
+        # neighbour of the word after it.
+        compounds = [compound for _at, compound in self._compounds(words, fields)]
+        return nodes.Or((node, *compounds)) if compounds else node
+
+    def _plain_word(self, start: int) -> str | None:
+        """The folded word of the token at `start` when the parser has just read it and
+        it alone, and it is a plain word that may join a neighbour into a compound."""
+        if self.index != start + 1 or self.holds_term is None:
+            return None
+        token = self.tokens[start]
+        if token.kind != "WORD" or not token.text.isalpha():
+            return None
+        folded = analysis.words(token.text)
+        return folded[0] if len(folded) == 1 and _joinable(folded[0]) else None
+
+    def _compounds(self, words: list[str | None], fields):
+        """(position, node) of the compound of each two neighbouring plain words of a
+        list that the archive holds."""
+        for at, (first, second) in enumerate(itertools.pairwise(words)):
+            if first is not None and second is not None:
+                compound = self._compound([first, second], fields)
+                if compound is not None:
+                    yield at, compound
+
+    def _compound(self, words: list[str], fields) -> nodes.Node | None:
+        """The words written as one, looked for in `fields`; None when the archive does
+        not hold that word or the query has its share of compounds."""
+        if self.holds_term is None or self.compounds >= MAX_COMPOUNDS:
+            return None
+        term = analysis.stem("".join(words))
+        if not self.holds_term(term):
+            return None
+        self.compounds += 1
+        self.result.terms.add(term)
+        # It stands for all the words it joins, and weighs as many (ranking.word_in_fields
+        # reads the factor as the word's query weight).
+        return self._across(fields, lambda name: nodes.Term(
+            name, term, FIELD_WEIGHTS[name] * len(words)))
 
     def _unary(self, fields) -> nodes.Node | None:
         token = self._take()
@@ -460,10 +534,14 @@ class Parser:
             self._record_word(folded[0], token, terms[0])
             return self._across(fields, lambda name: nodes.Term(
                 name, terms[0], FIELD_WEIGHTS[name]))
-        # "U.S." or "G-20": one typed word, several index words: a phrase.
+        # "U.S." or "G-20": one typed word, several index words: a phrase; and
+        # "take-over" is "takeover" too.
         self.result.terms.update(terms)
-        return self._across(fields, lambda name: nodes.Phrase(
+        phrase = self._across(fields, lambda name: nodes.Phrase(
             name, tuple(terms), 0, FIELD_WEIGHTS[name]))
+        compound = self._compound(folded, fields) if all(
+            map(_joinable, folded)) and token.text.replace("-", "").isalpha() else None
+        return phrase if compound is None else nodes.Or((phrase, compound))
 
     def _only_stop_words(self) -> bool:
         """Whether every word of the query is a stop word (a text field's name, as in
@@ -639,6 +717,13 @@ def _date_range(text: str) -> nodes.DateRange:
     return nodes.DateRange(start, end)
 
 
+def _joinable(word: str) -> bool:
+    """Whether a folded word may be part of a compound: letters only, at least
+    MIN_COMPOUND_PART of them, no stop word."""
+    return (len(word) >= MIN_COMPOUND_PART and word.isalpha()
+            and word not in analysis.STOP_WORDS)
+
+
 def _finish(node: nodes.Node) -> nodes.Node:
     """A top-level NOT means everything except."""
     if isinstance(node, nodes.Not):
@@ -647,5 +732,6 @@ def _finish(node: nodes.Node) -> nodes.Node:
 
 
 def parse(text: str | None, resolve: ValueResolver = default_resolver,
-          words_starting: WordsStarting | None = None) -> ParsedQuery:
-    return Parser(resolve, words_starting).parse(text)
+          words_starting: WordsStarting | None = None,
+          holds_term: HoldsTerm | None = None) -> ParsedQuery:
+    return Parser(resolve, words_starting, holds_term).parse(text)
