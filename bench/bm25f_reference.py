@@ -30,22 +30,27 @@ class WordInFields(whoosh_query.Query):
     K1, times ranking's idf of the field where the word is commonest. The statistics are
     the whole index's (`searcher`), the postings each segment's."""
 
-    def __init__(self, text: str, weights: dict[str, float], searcher, K1: float, B: float):
+    def __init__(self, text: str, weights: dict[str, float], searcher, K1: float, B: float,
+                 factor: float = 1.0):
         self.text = text
         self.weights = dict(weights)
         self.K1 = K1
         self.B = B
         self.boost = 1.0
+        # The word's query weight, multiplying its score (a compound weighs as the
+        # words it joins).
+        self.factor = factor
         self.averages = {name: searcher.avg_field_length(name) or 1 for name in weights}
         self.idf = ranking.idf(searcher.doc_count_all(),
                                max(searcher.doc_frequency(name, text) for name in weights))
 
     def __eq__(self, other):
         return (type(other) is type(self) and self.text == other.text
-                and self.weights == other.weights)
+                and self.weights == other.weights and self.factor == other.factor)
 
     def __hash__(self):
-        return hash((type(self).__name__, self.text, tuple(self.weights.items())))
+        return hash((type(self).__name__, self.text, tuple(self.weights.items()),
+                     self.factor))
 
     def __repr__(self):
         return f"{type(self).__name__}({self.text!r}, {self.weights!r})"
@@ -71,5 +76,6 @@ class WordInFields(whoosh_query.Query):
             return matching.NullMatcher()
         ids = sorted(weighted)
         K1 = self.K1
-        scores = [self.idf * weighted[d] * (K1 + 1) / (K1 + weighted[d]) for d in ids]
+        scores = [self.factor * self.idf * weighted[d] * (K1 + 1) / (K1 + weighted[d])
+                  for d in ids]
         return matching.ListMatcher(ids, weights=scores)

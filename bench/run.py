@@ -652,46 +652,108 @@ class ReferenceSession(WhooshSession):
     def query(self, text: str):
         q = self.q
         clauses = []
+        # Per clause, its word when it is one plain word that may join its neighbour,
+        # and whether it follows the one before (a common word dropped between two
+        # words parts them).
+        joinable: list[str | None] = []
+        follows: list[bool] = []
+        parted = False
+        self.compounds = 0
         parts = [(phrase, word) for phrase, word in self.parts.findall(text)]
         only_stop_words = all(not phrase and all(w.lower() in self.stop_words
                                                  for w in self.word.findall(word))
                               for phrase, word in parts)
         for phrase, word in parts:
-            if word and not only_stop_words:
-                words = [w.lower() for w in self.word.findall(word)]
-                if len(words) == 1 and words[0] in self.stop_words:
-                    continue
+            words = [w.lower() for w in self.word.findall(word)]
+            if word and not only_stop_words and len(words) == 1 and \
+                    words[0] in self.stop_words:
+                parted = True
+                continue
             terms = [token.text for token in self.analyzer(phrase or word)]
             if not terms:
+                parted = True
                 continue
-            boosts = self.weights
-            if len(terms) == 1 and self.bm25f:
-                from bm25f_reference import WordInFields
-
-                clauses.append(WordInFields(terms[0], boosts, self.searcher, *self.bm25f))
-            elif len(terms) == 1:
-                clauses.append(q.Or([q.Term(name, terms[0], boost=boosts[name])
-                                     for name in self.FIELDS]))
+            follows.append(not parted)
+            parted = False
+            if len(terms) == 1:
+                clauses.append(self._word(terms[0]))
             else:
-                clauses.append(q.Or([q.Phrase(name, terms, boost=boosts[name])
+                clauses.append(q.Or([q.Phrase(name, terms, boost=self.weights[name])
                                      for name in self.FIELDS]))
+                # A hyphenated word is also the word without its hyphens.
+                if word and word.replace("-", "").isalpha() and all(
+                        map(self._joinable, words)):
+                    compound = self._compound(words)
+                    if compound is not None:
+                        clauses[-1] = q.Or([clauses[-1], compound])
+            joinable.append(words[0] if not phrase and len(words) == 1 and word.isalpha()
+                            and self._joinable(words[0]) else None)
         if not clauses:
             return q.Every()
+        # Two neighbouring plain words also match the word they make, in their place.
+        alternatives = []
+        for at in range(len(clauses) - 1):
+            if joinable[at] and joinable[at + 1] and follows[at + 1]:
+                compound = self._compound(joinable[at:at + 2])
+                if compound is not None:
+                    alternatives.append([*clauses[:at], compound, *clauses[at + 2:]])
+        if alternatives:
+            # wiresearch adds each pair's proximity bonus once, to whatever matches.
+            matching = q.Or([self._all(clauses), *map(self._all, alternatives)])
+            if not self.proximity:
+                return matching
+            bonus = [phrase for _at, phrases in self._proximity(clauses) for phrase in phrases]
+            return q.AndMaybe(matching, q.Or(bonus)) if bonus else matching
         if self.proximity:
             clauses = self._with_proximity(clauses)
-        return clauses[0] if len(clauses) == 1 else q.And(clauses)
+        return self._all(clauses)
+
+    def _all(self, clauses: list):
+        return clauses[0] if len(clauses) == 1 else self.q.And(clauses)
+
+    def _word(self, term: str, factor: float = 1.0):
+        """One term in every field, with the field weights (times `factor`)."""
+        if self.bm25f:
+            from bm25f_reference import WordInFields
+
+            return WordInFields(term, self.weights, self.searcher, *self.bm25f, factor=factor)
+        return self.q.Or([self.q.Term(name, term, boost=self.weights[name] * factor)
+                          for name in self.FIELDS])
+
+    def _joinable(self, word: str) -> bool:
+        return len(word) >= 2 and word.isalpha() and word not in self.stop_words
+
+    def _compound(self, words: list[str]):
+        """The words written as one (README, "Query language"), weighing as many words
+        as it joins; None when no headline or body holds it, or the query has 4."""
+        if self.compounds >= 4:
+            return None
+        terms = [token.text for token in self.analyzer("".join(words))]
+        if len(terms) != 1 or not any(self.searcher.doc_frequency(name, terms[0])
+                                      for name in ("headline", "body")):
+            return None
+        self.compounds += 1
+        return self._word(terms[0], len(words))
 
     def _with_proximity(self, clauses: list) -> list:
         """wiresearch's proximity bonus (ranking.with_proximity), spelled in Whoosh: a
         clause of one word followed by another such clause also matches, for score
         only, the two words within PROXIMITY_SLOP words in headline or body."""
+        result = list(clauses)
+        for at, phrases in self._proximity(clauses):
+            result[at] = self.q.Or([clauses[at], *phrases])
+        return result
+
+    def _proximity(self, clauses: list) -> list:
+        """(position, the bonus's phrases) of each clause of one word followed by
+        another such clause."""
         from wiresearch.ranking import PROXIMITY_FIELDS, PROXIMITY_SLOP, PROXIMITY_WEIGHT
 
         q = self.q
         words = [clause.text if hasattr(clause, "weights")
                  else clause.subqueries[0].text if isinstance(clause.subqueries[0], q.Term)
                  else None for clause in clauses]
-        result = list(clauses)
+        found = []
         seen = set()
         for i in range(len(clauses) - 1):
             first, second = words[i], words[i + 1]
@@ -699,10 +761,10 @@ class ReferenceSession(WhooshSession):
                 continue  # ranking.with_proximity counts a repeated pair once
             seen.add((first, second))
             # Whoosh's slop counts the step to the next word (1 = adjacent).
-            result[i] = q.Or([clauses[i], *(q.Phrase(
-                name, [first, second], slop=PROXIMITY_SLOP + 1,
-                boost=self.weights[name] * PROXIMITY_WEIGHT) for name in PROXIMITY_FIELDS)])
-        return result
+            found.append((i, [q.Phrase(name, [first, second], slop=PROXIMITY_SLOP + 1,
+                                       boost=self.weights[name] * PROXIMITY_WEIGHT)
+                              for name in PROXIMITY_FIELDS]))
+        return found
 
 
 def fts5_query(text: str) -> str:
