@@ -558,6 +558,10 @@ def test_neighbouring_words_find_stories_that_write_them_as_one(compound_archive
     assert ranked.index("json:1") < ranked.index("json:3")
 
 
+def test_excluded_words_exclude_their_compound_too(compound_archive):
+    assert found(compound_archive, "oil -(soy oil)") == ["3"]
+
+
 def test_quoted_phrases_and_initials_are_not_joined(compound_archive):
     assert found(compound_archive, '"soy oil"') == ["2"]
     assert found(compound_archive, "U.S. dollar") == ["5"]  # not the "us" of story 4
@@ -579,6 +583,7 @@ def compound_whoosh_archive(tmp_path_factory) -> Archive:
                                  "-", "(", ")", "u s", "petro-chemicals", "dollar", "plant",
                                  '"soy oil"', "soybeans"]), min_size=1, max_size=8))
 def test_compounds_only_add_matches(compound_whoosh_archive, parts):
+    """Outside a negation (where a compound excludes more, as it should)."""
     request = SearchRequest(query=" ".join(parts))
     try:
         joined = compound_whoosh_archive._plan(request).node()

@@ -349,6 +349,11 @@ def test_a_compound_takes_the_place_of_its_two_words_among_the_others():
         nodes.And((tokyo, compound("stockmarket"), nodes.Not(bonds)))))
 
 
+def test_words_with_plus_signs_are_joined_as_the_words():
+    assert parse("+soy +oil", holds_term=held("soyoil")).node == parse(
+        "soy oil", holds_term=held("soyoil")).node
+
+
 def test_an_or_list_gets_its_compounds_as_options_beside_its_words():
     parsed = parse("soy OR oil", holds_term=held("soyoil"))
     assert parsed.node == nodes.Or((nodes.Or((term("soy"), term("oil"))),
@@ -369,7 +374,7 @@ def test_a_hyphenated_word_is_also_the_word_without_its_hyphen():
     "U.S.", "u s dollar",   # initials: "us" is another word
     "soy -oil", "-soy oil", "soy* oil", "soy~ oil", "headline:soy oil",
     "soy (oil)", "(soy) oil",  # not neighbours in one list
-    "3 4", "g-20", "soy/oil", "oil's price",
+    "3 4", "g-20", "soy/oil", "oil's price", "soy, oil",
 ])
 def test_words_that_are_not_joined(text):
     assert parse(text, holds_term=lambda held_term: True).node == parse(text).node

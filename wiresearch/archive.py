@@ -39,8 +39,9 @@ SUGGEST_BELOW = 5
 # Did you mean counts a word's stories exactly (not as the engine's statistics, which
 # include replaced stories) below this many; above, the engine's figure is near enough.
 LIVE_COUNT_BELOW = 1000
-# A compound of two query words ("soyoil") is looked for where a story writes it in one
-# of these (the query language, querylang.py); a dateline's place names make none.
+# A compound of two query words ("soyoil", querylang.py) is looked for when a story
+# writes it in one of these. A dateline's place names make none worth joining (the
+# compound, once looked for, is searched where the words are, dateline included).
 COMPOUND_FIELDS = ("body", "headline")
 # Recency re-ranks this many of the best matches; the rest follow in relevance order.
 RECENT_POOL = 1000

@@ -94,14 +94,15 @@ ValueResolver = Callable[[str, str], tuple[str, ...]]
 WordsStarting = Callable[[str], list[str]]
 # Shorter prefixes are not looked up: their words' stems start with them.
 MIN_EXPANDED_PREFIX = 4
-# Whether the archive holds a term in a text field: a compound ("soyoil") is looked for
-# only where some story writes it.
+# Whether some story writes a term in its headline or body: a compound ("soyoil") is
+# looked for only then.
 HoldsTerm = Callable[[str], bool]
 # Words joined into a compound have at least this many letters: initials joined ("U.S.",
 # "S&P") make other words ("us", "sp").
 MIN_COMPOUND_PART = 2
-# Each compound found adds an alternative to its list (an AND of all its words but the
-# two joined): a query gets at most this many.
+# Each compound found adds an alternative to the query (its AND list again, the compound
+# in place of the two words; or an option of its OR list, or of its hyphenated word): a
+# query gets at most this many.
 MAX_COMPOUNDS = 4
 
 
@@ -357,15 +358,15 @@ class Parser:
         return nodes.Or((node, *compounds)) if compounds else node
 
     def _plain_word(self, start: int) -> str | None:
-        """The folded word of the token at `start` when the parser has just read it and
-        it alone, and it is a plain word that may join a neighbour into a compound."""
-        if self.index != start + 1 or self.holds_term is None:
+        """The folded word of the token at `start` (after `+` signs, which change
+        nothing) when the parser has just read it and it alone, and it is one word that
+        may join a neighbour into a compound."""
+        while start < self.index and self.tokens[start].kind == "PLUS":
+            start += 1
+        if self.index != start + 1 or self.tokens[start].kind != "WORD":
             return None
-        token = self.tokens[start]
-        if token.kind != "WORD" or not token.text.isalpha():
-            return None
-        folded = analysis.words(token.text)
-        return folded[0] if len(folded) == 1 and _joinable(folded[0]) else None
+        words = _joinable_words(self.tokens[start].text)
+        return words[0] if words is not None and len(words) == 1 else None
 
     def _compounds(self, words: list[str | None], fields):
         """(position, node) of the compound of each two neighbouring plain words of a
@@ -539,8 +540,8 @@ class Parser:
         self.result.terms.update(terms)
         phrase = self._across(fields, lambda name: nodes.Phrase(
             name, tuple(terms), 0, FIELD_WEIGHTS[name]))
-        compound = self._compound(folded, fields) if all(
-            map(_joinable, folded)) and token.text.replace("-", "").isalpha() else None
+        joinable = _joinable_words(token.text)
+        compound = None if joinable is None else self._compound(joinable, fields)
         return phrase if compound is None else nodes.Or((phrase, compound))
 
     def _only_stop_words(self) -> bool:
@@ -717,11 +718,17 @@ def _date_range(text: str) -> nodes.DateRange:
     return nodes.DateRange(start, end)
 
 
-def _joinable(word: str) -> bool:
-    """Whether a folded word may be part of a compound: letters only, at least
-    MIN_COMPOUND_PART of them, no stop word."""
-    return (len(word) >= MIN_COMPOUND_PART and word.isalpha()
-            and word not in analysis.STOP_WORDS)
+def _joinable_words(typed: str) -> list[str] | None:
+    """The folded words of a typed word (one, or several joined by hyphens) that may be
+    parts of a compound: letters only, each of at least MIN_COMPOUND_PART and no stop
+    word; None for any other (`U.S.`, `G-20`, `soy,`)."""
+    if not typed.replace("-", "").isalpha():
+        return None
+    words = analysis.words(typed)
+    if words and all(len(word) >= MIN_COMPOUND_PART and word not in analysis.STOP_WORDS
+                     for word in words):
+        return words
+    return None
 
 
 def _finish(node: nodes.Node) -> nodes.Node:
