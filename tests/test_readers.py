@@ -1,14 +1,19 @@
 """The readers of the formats the archive was first built for."""
 
 import gzip
+import os
 import re
 import shutil
+import sys
+import tempfile
 from html.entities import codepoint2name
+from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, corpus
+from wiresearch import formats
 from wiresearch.formats import SourceFile, read_source, reuters, walk
 from wiresearch.model import RawRecord, Rejection
 from wiresearch.normalize import normalize
@@ -246,6 +251,42 @@ def test_walk_is_recursive_sorted_and_skips_readmes_and_hidden(tmp_path):
     (tmp_path / "b" / "readme-corrections.txt").write_text("x")  # a story, so named
     assert [p.relative_to(tmp_path).as_posix() for p in walk([tmp_path])] == [
         "a.txt", "b/2.txt", "b/readme-corrections.txt"]
+
+
+def test_walk_takes_a_tree_deeper_than_pythons_recursion_limit(tmp_path):
+    deep = tmp_path
+    for _level in range(300):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "story.txt").write_text("x")
+    (tmp_path / "top.txt").write_text("x")
+    # A limit the tree is deeper than (Python's own, about a thousand, would leave a tree
+    # that shutil.rmtree, which cleans tmp_path up, cannot delete before Python 3.12).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)
+    try:
+        found = list(walk([tmp_path]))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == [tmp_path / "top.txt", deep / "story.txt"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c.txt", "d.txt"]), min_size=1,
+                         max_size=4), max_size=8))
+def test_folders_are_those_of_os_walk_in_its_order(paths):
+    with tempfile.TemporaryDirectory() as top:
+        for parts in paths:
+            *folders, last = parts
+            folder = Path(top, *folders)
+            if any(parent.is_file() for parent in (folder, *folder.parents)):
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            if last.endswith(".txt") and not Path(folder, last).is_dir():
+                Path(folder, last).write_text("x")
+            elif not Path(folder, last).exists():
+                Path(folder, last).mkdir()
+        assert list(formats._folders(top, None)) == list(os.walk(top, followlinks=True))
 
 
 def test_reader_uses_content_not_the_name(tmp_path):

@@ -130,7 +130,7 @@ def walk(paths: Iterable[str | Path],
         # another disk and linked back keeps its stories); a folder reached twice (a
         # link to an ancestor) is read once.
         visited: set[tuple[int, int]] = set()
-        for root, dirs, files in os.walk(path, onerror=unlisted, followlinks=True):
+        for root, dirs, files in _folders(str(path), unlisted):
             try:
                 status = os.stat(root)
             except OSError as error:
@@ -156,6 +156,35 @@ def walk(paths: Iterable[str | Path],
                     dirs[:] = []
                     break
                 yield candidate
+
+
+def _folders(top: str, unlisted: Callable[[OSError], None] | None
+             ) -> Iterator[tuple[str, list[str], list[str]]]:
+    """What os.walk(top, onerror=unlisted, followlinks=True) yields, in the same order,
+    without recursion: os.walk before Python 3.12 recurses once per level and fails on
+    a tree about a thousand folders deep, which cost the whole run. Each (folder, its
+    subfolders, its files) comes before the subfolders are read, so that the caller may
+    prune them in place."""
+    waiting = [top]
+    while waiting:
+        folder = waiting.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if unlisted is not None:
+                unlisted(error)
+            continue
+        dirs: list[str] = []
+        files: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder is a folder
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry.name)
+        yield folder, dirs, files
+        waiting.extend(os.path.join(folder, name) for name in reversed(dirs))
 
 
 def checked_path(given: str | os.PathLike) -> Path:
