@@ -90,7 +90,7 @@ class _LengthCachingReader(W3PerDocReader):
             # Read in one piece: a commit reads the whole table before its helper
             # starts, alone, and Whoosh's iteration seeks and reads each byte.
             tables[fieldname] = None if reader is None else [
-                _LENGTH_OF_BYTE[value] for value in read_column(reader)]
+                LENGTH_OF_BYTE[value] for value in read_column(reader)]
         return tables[fieldname]
 
 
@@ -112,7 +112,7 @@ def read_column(reader) -> list:
 
 
 # A length byte's length (None for 0, no length).
-_LENGTH_OF_BYTE = (None,) + tuple(byte_to_length(value) for value in range(1, 256))
+LENGTH_OF_BYTE = (None,) + tuple(byte_to_length(value) for value in range(1, 256))
 
 
 class WireCodec(W3Codec):
@@ -483,8 +483,10 @@ class ArrayPostingsWriter(W3PostingsWriter):
         """One block's postings (flat) into the buffer, with the statistics
         add_posting() keeps."""
         if len(postings) % POSTING_ITEMS:
-            raise ValueError("a flat posting list whose length is not a multiple of 3")
-        docnums, weights, values = postings[0::3], postings[1::3], postings[2::3]
+            raise ValueError("a flat posting list whose length is not a multiple of "
+                             f"{POSTING_ITEMS}")
+        docnums, weights, values = (postings[item::POSTING_ITEMS]
+                                    for item in range(POSTING_ITEMS))
         self._ids = array("I", docnums)
         self._weights = _float32s(weights)
         self._values = list(filter(None, values))

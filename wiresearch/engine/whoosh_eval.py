@@ -22,10 +22,9 @@ from whoosh import collectors, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
-from whoosh.util.numeric import byte_to_length
 
 from .. import nodes, ranking
-from .whoosh_codec import read_column
+from .whoosh_codec import LENGTH_OF_BYTE, read_column
 
 # The key in a request's `shared` dict of the (field, word) pairs whose postings it keeps.
 _KEPT_WORDS = "kept words"
@@ -469,8 +468,7 @@ class BulkEvaluator:
     def _length_table(self, field: str) -> list[int]:
         """Each document's (quantized) length of `field`, as Whoosh's scorer sees it."""
         if field not in self._lengths:
-            decoded = [byte_to_length(n) for n in range(256)]
-            decoded[0] = 1  # Whoosh's scorer asks with a default of 1
+            decoded = (1, *LENGTH_OF_BYTE[1:])  # Whoosh's scorer asks with a default of 1
             table: list[int] = []
             for leaf, _offset in self._leaves:
                 perdoc = getattr(leaf, "_perdoc", None)
